@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes a local PostgreSQL answer on 127.0.0.1 with a role and database named "arena" (password "arena"),
+# installing it from Debian's packages first if it is missing. Safe to run again; meant to be sourced or run.
+# Exports ARENA_POSTGRES_ADMIN: a connection string to the "postgres" database as the arena role (which may create databases).
+set -euo pipefail
+
+pg_port="${ARENA_PG_PORT:-5432}"
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  echo "postgres.sh: installing PostgreSQL from Debian's packages..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq postgresql >/dev/null
+fi
+
+pg_version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" { found = 1 } END { exit !found }'; then
+  pg_createcluster --port "$pg_port" "$pg_version" main >/dev/null
+fi
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" && $4 == "online" { found = 1 } END { exit !found }'; then
+  pg_ctlcluster "$pg_version" main start
+fi
+cluster_port="$(pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" { print $3 }')"
+
+for _ in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p "$cluster_port" && break
+  sleep 1
+done
+pg_isready -q -h 127.0.0.1 -p "$cluster_port" || { echo "postgres.sh: PostgreSQL did not start; see /var/log/postgresql/" >&2; exit 1; }
+
+as_postgres() { runuser -u postgres -- psql -p "$cluster_port" -v ON_ERROR_STOP=1 -qtA "$@"; }
+if [ "$(as_postgres -c "select 1 from pg_roles where rolname = 'arena'")" != "1" ]; then
+  as_postgres -c "create role arena login createdb password 'arena'"
+fi
+if [ "$(as_postgres -c "select 1 from pg_database where datname = 'arena'")" != "1" ]; then
+  as_postgres -c "create database arena owner arena"
+fi
+
+export ARENA_POSTGRES_ADMIN="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=postgres"
+export ARENA_POSTGRES_APP="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=arena"
+echo "postgres.sh: PostgreSQL ${pg_version} is up on 127.0.0.1:${cluster_port} (database arena)" >&2

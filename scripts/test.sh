@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. Where a Docker engine answers, the tests start PostgreSQL with Testcontainers;
+# otherwise this installs and starts a local PostgreSQL and hands its connection string to the tests.
+# Ends with one line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${ARENA_TEST_POSTGRES:-}" ] && ! docker info >/dev/null 2>&1; then
+  source scripts/postgres.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  export ARENA_TEST_POSTGRES="$ARENA_POSTGRES_ADMIN"
+fi
+set +e
+
+log="$(mktemp)"
+dotnet test Arena.sln --configuration Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test assembly, e.g. "Passed!  - Failed:     0, Passed:    42, Skipped:     1, Total: ...".
+read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- Failed: ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' |
+  awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the build or the test host failed before any test could report
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"

@@ -1,0 +1,39 @@
+using Arena.Host.Defaults;
+using Arena.Modules.Messaging;
+using Arena.Modules.Providers;
+using Arena.Modules.Sessions;
+using Mediator;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddProvidersModule();
+builder.AddSessionsModule();
+builder.AddMessagingModule();
+builder.Services.AddMediator((MediatorOptions options) =>
+{
+    options.Namespace = "Arena.Host.Mediator";
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    options.GenerateTypesAsInternal = true;
+    options.Assemblies =
+    [
+        typeof(ProvidersModule),
+        typeof(Arena.Modules.Providers.Contracts.FindModel),
+        typeof(SessionsModule),
+    ];
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+});
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+
+var api = app.MapGroup("/api").RequireAuthorization(ServiceDefaults.ApiPolicy);
+api.MapProvidersEndpoints();
+api.MapSessionsEndpoints();
+api.MapMessagingEndpoints();
+
+app.Run();
+
+/// <summary>The Host's entry point, visible to the integration tests' application factory.</summary>
+public partial class Program;

@@ -1,0 +1,64 @@
+using Mediator;
+
+namespace Arena.Modules.Providers.Contracts;
+
+/// <summary>
+/// Streams one completion of <see cref="Messages"/> from the provider behind <see cref="ModelId"/>.
+/// The stream yields text (and reasoning) in order, then exactly one terminal update:
+/// <see cref="CompletionFinished"/> or <see cref="CompletionFailed"/>. Provider failures are yielded, never thrown;
+/// cancelling the enumeration cancels the upstream request and throws <see cref="OperationCanceledException"/>.
+/// </summary>
+public sealed record StreamCompletion(string ModelId, IReadOnlyList<ChatTurn> Messages) : IStreamQuery<CompletionUpdate>;
+
+/// <summary>The author of a conversation turn.</summary>
+public enum ChatTurnRole
+{
+    System,
+    User,
+    Assistant,
+}
+
+/// <summary>One turn of the conversation sent to the provider.</summary>
+public sealed record ChatTurn(ChatTurnRole Role, string Content);
+
+/// <summary>One item of a completion stream.</summary>
+public abstract record CompletionUpdate;
+
+/// <summary>A piece of the answer text.</summary>
+public sealed record CompletionText(string Text) : CompletionUpdate;
+
+/// <summary>A piece of reasoning ("thinking") text, kept apart from the answer.</summary>
+public sealed record CompletionReasoning(string Text) : CompletionUpdate;
+
+/// <summary>The provider ended the answer normally.</summary>
+public sealed record CompletionFinished(FinishReason Reason, TokenUsage? Usage) : CompletionUpdate;
+
+/// <summary>The completion failed; text yielded before it stays valid.</summary>
+public sealed record CompletionFailed(CompletionErrorCode Code, string Message, TokenUsage? Usage = null) : CompletionUpdate;
+
+/// <summary>Why a completion ended.</summary>
+public enum FinishReason
+{
+    Stop,
+    Length,
+    ContentFilter,
+    ToolCalls,
+    Error,
+    Cancelled,
+}
+
+/// <summary>What kind of failure ended a completion.</summary>
+public enum CompletionErrorCode
+{
+    RateLimited,
+    Unauthorized,
+    BadRequest,
+    Unavailable,
+    Timeout,
+    Cancelled,
+    Truncated,
+    Unknown,
+}
+
+/// <summary>Token counts as the provider reported them.</summary>
+public sealed record TokenUsage(long PromptTokens, long CompletionTokens);

@@ -1,0 +1,33 @@
+using Arena.Modules.Providers.Domain;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Arena.Modules.Providers.Features;
+
+internal static class ListModels
+{
+    internal sealed record Query : IQuery<Response>;
+
+    internal sealed record Response(IReadOnlyList<Model> Models);
+
+    internal sealed record Model(string Id, string DisplayName, string Provider, string ProviderKind, int MaxOutputTokens);
+
+    internal sealed class Handler(ModelCatalog catalog) : IQueryHandler<Query, Response>
+    {
+        public ValueTask<Response> Handle(Query query, CancellationToken cancellationToken)
+        {
+            var models = catalog.Available
+                .Select(m => new Model(m.Id, m.DisplayName, m.ProviderName, m.Provider.Kind.ToString().ToLowerInvariant(), m.MaxOutputTokens))
+                .ToList();
+            return ValueTask.FromResult(new Response(models));
+        }
+    }
+
+    internal static void Map(RouteGroupBuilder group) =>
+        group.MapGet("/", async (IMediator mediator, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await mediator.Send(new Query(), cancellationToken)))
+            .WithName("ListModels")
+            .WithSummary("Lists the models a session can use.");
+}

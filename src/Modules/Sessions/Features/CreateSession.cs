@@ -1,0 +1,72 @@
+using System.Security.Claims;
+using Arena.Modules.Providers.Contracts;
+using Arena.Modules.Sessions.Domain;
+using Arena.Modules.Sessions.Persistence;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Arena.Modules.Sessions.Features;
+
+internal static class CreateSession
+{
+    internal sealed record Body(SessionMode? Mode, string? ModelA, string? ModelB, string? Title);
+
+    internal sealed record Command(string OwnerId, SessionMode? Mode, string? ModelA, string? ModelB, string? Title) : ICommand<SessionResponse>;
+
+    internal sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator(IMediator mediator)
+        {
+            RuleFor(c => c.Mode).NotNull();
+            RuleFor(c => c.ModelA).NotEmpty().MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
+                .WithMessage("'model_a' is not a model in the catalog (GET /api/models).");
+            When(c => c.Mode == SessionMode.Compare, () =>
+                RuleFor(c => c.ModelB).NotEmpty().WithMessage("'model_b' is required in compare mode.")
+                    .MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
+                    .WithMessage("'model_b' is not a model in the catalog (GET /api/models)."));
+            When(c => c.Mode == SessionMode.Direct, () =>
+                RuleFor(c => c.ModelB).Null().WithMessage("'model_b' must be absent in direct mode."));
+            When(c => c.Title is not null, () =>
+                RuleFor(c => c.Title).NotEmpty().MaximumLength(ChatSession.TitleMaxLength));
+        }
+
+        private static async Task<bool> IsKnownModel(IMediator mediator, string? modelId, CancellationToken cancellationToken) =>
+            modelId is not null && await mediator.Send(new FindModel(modelId), cancellationToken) is not null;
+    }
+
+    internal sealed class Handler(SessionsDbContext db, TimeProvider clock) : ICommandHandler<Command, SessionResponse>
+    {
+        public async ValueTask<SessionResponse> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var now = clock.GetUtcNow().TruncateToMicroseconds();
+            var session = new ChatSession
+            {
+                Id = Guid.CreateVersion7(now),
+                OwnerId = command.OwnerId,
+                Mode = command.Mode!.Value,
+                ModelA = command.ModelA!,
+                ModelB = command.ModelB,
+                Title = command.Title ?? ChatSession.DefaultTitle,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Sessions.Add(session);
+            await db.SaveChangesAsync(cancellationToken);
+            return SessionResponse.From(session);
+        }
+    }
+
+    internal static void Map(RouteGroupBuilder group) =>
+        group.MapPost("/", async Task<Created<SessionResponse>> (Body body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
+            {
+                var session = await mediator.Send(new Command(Owner.Id(user), body.Mode, body.ModelA, body.ModelB, body.Title), cancellationToken);
+                return TypedResults.Created($"/api/sessions/{session.Id}", session);
+            })
+            .WithName("CreateSession")
+            .WithSummary("Starts a chat session with one model (direct) or two (compare).")
+            .ProducesValidationProblem();
+}

@@ -1,0 +1,24 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using Arena.Modules.Sessions.Domain;
+
+namespace Arena.Modules.Sessions.Features;
+
+internal sealed record SessionResponse(
+    Guid Id,
+    SessionMode Mode,
+    string ModelA,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModelB,
+    string Title,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static SessionResponse From(ChatSession session) =>
+        new(session.Id, session.Mode, session.ModelA, session.ModelB, session.Title, session.CreatedAt, session.UpdatedAt);
+}
+
+internal static class Owner
+{
+    // The /api group's policy guarantees an authenticated principal with a subject.
+    public static string Id(ClaimsPrincipal user) => user.FindFirstValue("sub")!;
+}

@@ -1,0 +1,34 @@
+using Arena.Modules.Sessions.Features;
+using Arena.Modules.Sessions.Persistence;
+using FluentValidation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Arena.Modules.Sessions;
+
+/// <summary>Chat sessions and their owners.</summary>
+public static class SessionsModule
+{
+    /// <summary>Registers the sessions schema, its migrations and the session slices' validators.</summary>
+    public static IHostApplicationBuilder AddSessionsModule(this IHostApplicationBuilder builder)
+    {
+        builder.AddSessionsPersistence();
+        builder.Services.AddValidatorsFromAssemblyContaining<SessionsDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
+        return builder;
+    }
+
+    /// <summary>Maps <c>/sessions</c> under the given (authenticated) API group.</summary>
+    public static IEndpointRouteBuilder MapSessionsEndpoints(this IEndpointRouteBuilder api)
+    {
+        var sessions = api.MapGroup("/sessions").WithTags("Sessions");
+        CreateSession.Map(sessions);
+        ListSessions.Map(sessions);
+        GetSession.Map(sessions);
+        RenameSession.Map(sessions);
+        DeleteSession.Map(sessions);
+        return api;
+    }
+}

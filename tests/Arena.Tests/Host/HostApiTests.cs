@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Arena.Tests.Support;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Arena.Tests.Host;
+
+public sealed class HostApiTests(ArenaApp app) : IClassFixture<ArenaApp>
+{
+    [Theory]
+    [InlineData("GET", "/api/sessions")]
+    [InlineData("POST", "/api/sessions")]
+    [InlineData("GET", "/api/models")]
+    [InlineData("DELETE", "/api/sessions/0195a0f2-0000-7000-8000-000000000000")]
+    public async Task Api_WithoutToken_Returns401(string method, string path)
+    {
+        using var client = app.Anonymous();
+
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_TokenSignedByAnotherKey_Returns401()
+    {
+        using var client = app.Anonymous();
+        var forged = TestTokens.For("mallory", key: Convert.ToBase64String(new byte[32]));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/sessions")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_ExpiredOrForeignIssuerToken_Returns401()
+    {
+        using var expired = app.Anonymous();
+        expired.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("alice", expires: DateTime.UtcNow.AddMinutes(-10)));
+        using var foreign = app.Anonymous();
+        foreign.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For("alice", issuer: "someone-else"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await expired.GetAsync("/api/sessions")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await foreign.GetAsync("/api/sessions")).StatusCode);
+    }
+
+    [Fact]
+    public void ApiEndpoints_All_RequireAuthorization()
+    {
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true)
+            .ToList();
+
+        Assert.NotEmpty(endpoints);
+        Assert.All(endpoints, e => Assert.NotEmpty(e.Metadata.GetOrderedMetadata<IAuthorizeData>()));
+    }
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task Health_Anonymous_Returns200(string path)
+    {
+        using var client = app.Anonymous();
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OpenApi_Document_DescribesSessionsInSnakeCaseWithBearerScheme()
+    {
+        using var client = app.Anonymous();
+
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json")).RootElement;
+
+        Assert.True(document.GetProperty("paths").TryGetProperty("/api/sessions", out _));
+        Assert.True(document.GetProperty("paths").TryGetProperty("/api/sessions/{id}", out _));
+        Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var response = schemas.EnumerateObject().First(s => s.Name.Contains("SessionResponse", StringComparison.Ordinal)).Value;
+        Assert.True(response.GetProperty("properties").TryGetProperty("model_a", out _));
+        Assert.True(response.GetProperty("properties").TryGetProperty("created_at", out _));
+    }
+
+    [Fact]
+    public async Task ApiReferencePage_Anonymous_ServesHtml()
+    {
+        using var client = app.Anonymous();
+
+        var response = await client.GetAsync("/scalar/v1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Api_MalformedJson_ReturnsProblemBeforeTouchingData()
+    {
+        using var client = app.As("alice-malformed");
+
+        var response = await client.PostAsync("/api/sessions", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+
+        await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Arena.Tests.Support;
+
+/// The real Host on Kestrel over loopback, with its own fresh PostgreSQL database. One per test class.
+public class ArenaApp : IAsyncLifetime
+{
+    private WebApplicationFactory<Program>? factory;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => factory!.Services;
+
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await PostgresServer.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Arena"] = ConnectionString,
+            ["Authentication:Schemes:Bearer:ValidIssuer"] = TestTokens.Issuer,
+            ["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience,
+            ["Authentication:Schemes:Bearer:SigningKeys:0:Issuer"] = TestTokens.Issuer,
+            ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = TestTokens.SigningKey,
+        };
+        Configure(settings);
+
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseEnvironment("Testing");
+            host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        });
+        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };
+
+    public HttpClient As(string user)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(user));
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (factory is not null)
+        {
+            await factory.DisposeAsync();
+        }
+
+        await PostgresServer.DropDatabaseAsync(ConnectionString);
+    }
+}

@@ -1,0 +1,55 @@
+using Npgsql;
+using Testcontainers.PostgreSql;
+
+namespace Arena.Tests.Support;
+
+/// The one PostgreSQL server of a test run: the one scripts/test.sh prepared (ARENA_TEST_POSTGRES),
+/// else a Testcontainers container where a Docker engine answers. Every app fixture gets a fresh database on it.
+internal static class PostgresServer
+{
+    private static readonly Lazy<Task<string>> AdminConnectionString = new(StartAsync);
+
+    public static async Task<string> CreateDatabaseAsync()
+    {
+        var admin = await AdminConnectionString.Value;
+        var name = $"arena_test_{Guid.NewGuid():N}";
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
+    }
+
+    public static async Task DropDatabaseAsync(string connectionString)
+    {
+        var admin = await AdminConnectionString.Value;
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<string> StartAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable("ARENA_TEST_POSTGRES");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        try
+        {
+            var container = new PostgreSqlBuilder("postgres:17-alpine").Build();
+            await container.StartAsync();
+            return new NpgsqlConnectionStringBuilder(container.GetConnectionString()) { Database = "postgres" }.ConnectionString;
+        }
+        catch (Exception exception)
+        {
+            throw new InvalidOperationException(
+                "No PostgreSQL for the tests: run ./scripts/test.sh (it installs and starts one), set ARENA_TEST_POSTGRES " +
+                "to an admin connection string, or start a Docker engine for Testcontainers. (" + exception.GetType().Name + ")");
+        }
+    }
+}
