@@ -1,4 +1,12 @@
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Features;
+using Arena.Modules.Messaging.Features.StreamReply;
+using Arena.Modules.Messaging.Persistence;
+using Arena.Modules.Messaging.Streaming;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Arena.Modules.Messaging;
@@ -6,9 +14,27 @@ namespace Arena.Modules.Messaging;
 /// <summary>Messages and the two pipelines that stream replies.</summary>
 public static class MessagingModule
 {
-    /// <summary>Registers the messaging services.</summary>
-    public static IHostApplicationBuilder AddMessagingModule(this IHostApplicationBuilder builder) => builder;
+    /// <summary>Registers the messaging schema, its start-up recovery and the streaming pipeline.</summary>
+    public static IHostApplicationBuilder AddMessagingModule(this IHostApplicationBuilder builder)
+    {
+        builder.AddMessagingPersistence();
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<StreamRecorder>();
+        builder.Services.AddScoped<StreamGate>();
+        builder.Services.AddScoped<ArrivalMerge>();
+        return builder;
+    }
 
-    /// <summary>Maps the messaging endpoints under the given (authenticated) API group.</summary>
-    public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api) => api;
+    /// <summary>
+    /// Maps, under the given (authenticated) API group, the stream endpoint (public <c>/messages/stream</c> with and without
+    /// the trailing slash, and the gateway's internal <c>/pipelines/streaming/messages/stream</c>) and the message list.
+    /// </summary>
+    public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api)
+    {
+        StreamReplyEndpoint.Map(api, "/messages/stream").WithName("StreamMessage");
+        StreamReplyEndpoint.Map(api, "/messages/stream/").ExcludeFromDescription();
+        StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream").ExcludeFromDescription();
+        ListMessages.Map(api);
+        return api;
+    }
 }
