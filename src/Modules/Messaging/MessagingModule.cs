@@ -26,13 +26,13 @@ public static class MessagingModule
     }
 
     /// <summary>
-    /// Maps, under the given (authenticated) API group, the stream endpoint (public <c>/messages/stream</c> with and without
+    /// Maps, under the given (authenticated) API group, the stream endpoint (public <c>/messages/stream</c>, with or without
     /// the trailing slash, and the gateway's internal <c>/pipelines/streaming/messages/stream</c>) and the message list.
     /// </summary>
     public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api)
     {
+        // Routing matches a pattern with and without a trailing slash, so one mapping serves the old service's "/stream/".
         StreamReplyEndpoint.Map(api, "/messages/stream").WithName("StreamMessage");
-        StreamReplyEndpoint.Map(api, "/messages/stream/").ExcludeFromDescription();
         StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream").ExcludeFromDescription();
         ListMessages.Map(api);
         return api;
