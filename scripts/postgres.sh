@@ -28,7 +28,8 @@ for _ in $(seq 1 30); do
 done
 pg_isready -q -h 127.0.0.1 -p "$cluster_port" || { echo "postgres.sh: PostgreSQL did not start; see /var/log/postgresql/" >&2; exit 1; }
 
-as_postgres() { runuser -u postgres -- psql -p "$cluster_port" -v ON_ERROR_STOP=1 -qtA "$@"; }
+# From /, so that psql as postgres does not warn about a working directory it may not enter.
+as_postgres() { (cd / && runuser -u postgres -- psql -p "$cluster_port" -v ON_ERROR_STOP=1 -qtA "$@"); }
 if [ "$(as_postgres -c "select 1 from pg_roles where rolname = 'arena'")" != "1" ]; then
   as_postgres -c "create role arena login createdb password 'arena'"
 fi

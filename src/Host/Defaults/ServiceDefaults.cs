@@ -17,6 +17,7 @@ internal static class ServiceDefaults
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        builder.AddTelemetry();
 
         // The old service's clients send and read snake_case; enums travel as lowercase strings.
         services.Configure<JsonOptions>(options => ConfigureJson(options.SerializerOptions));
