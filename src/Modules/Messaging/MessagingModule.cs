@@ -1,6 +1,7 @@
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Features;
 using Arena.Modules.Messaging.Features.StreamReply;
+using Arena.Modules.Messaging.Features.StreamReplyLegacy;
 using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Messaging.Streaming;
 using Microsoft.AspNetCore.Builder;
@@ -22,18 +23,21 @@ public static class MessagingModule
         builder.Services.AddSingleton<StreamRecorder>();
         builder.Services.AddScoped<StreamGate>();
         builder.Services.AddScoped<ArrivalMerge>();
+        builder.Services.AddScoped<LegacyPump>();
         return builder;
     }
 
     /// <summary>
     /// Maps, under the given (authenticated) API group, the stream endpoint (public <c>/messages/stream</c>, with or without
-    /// the trailing slash, and the gateway's internal <c>/pipelines/streaming/messages/stream</c>) and the message list.
+    /// the trailing slash, and the gateway's internal <c>/pipelines/streaming/messages/stream</c>), the legacy pipeline's
+    /// <c>/pipelines/legacy/messages/stream</c>, and the message list.
     /// </summary>
     public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api)
     {
         // Routing matches a pattern with and without a trailing slash, so one mapping serves the old service's "/stream/".
         StreamReplyEndpoint.Map(api, "/messages/stream").WithName("StreamMessage");
         StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream").ExcludeFromDescription();
+        LegacyStreamEndpoint.Map(api, "/pipelines/legacy/messages/stream");
         ListMessages.Map(api);
         return api;
     }

@@ -1,6 +1,7 @@
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -8,7 +9,7 @@ namespace Arena.Modules.Messaging.Streaming;
 
 /// Every database write of a stream, shared by both pipelines: the start (one round trip), the periodic partial content,
 /// and the end of each participant. Each call uses its own short-lived context because participants write concurrently.
-internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> contexts, TimeProvider clock, IOptions<MessagingOptions> options)
+internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> contexts, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<StreamRecorder> logger)
 {
     internal sealed record HistoryEntry(MessageRole Role, Participant? Participant, string Content, DateTimeOffset CreatedAt);
 
@@ -85,6 +86,24 @@ internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> conte
             .ExecuteUpdateAsync(
                 set => set.SetProperty(m => m.Content, content).SetProperty(m => m.Status, status).SetProperty(m => m.Metadata, json).SetProperty(m => m.UpdatedAt, now),
                 timeout.Token);
+    }
+
+    public Task FinishAsync(ParticipantTranscript transcript) =>
+        FinishAsync(transcript.Plan.MessageId, transcript.Content, transcript.Status, transcript.Metadata());
+
+    /// Saves whatever a participant had when its stream stopped early (cancelled unless it had already ended);
+    /// never throws, because it runs on the way out of a stream where nobody could act on the failure.
+    public async Task SettleAsync(ParticipantTranscript transcript)
+    {
+        transcript.Cancel();
+        try
+        {
+            await FinishAsync(transcript);
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Could not save the end of message {MessageId}", transcript.Plan.MessageId);
+        }
     }
 
     private DateTimeOffset Now()

@@ -121,7 +121,7 @@ internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, 
             }
 
             // The row is final before the client reads the end of the participant.
-            await recorder.FinishAsync(plan.MessageId, transcript.Content, transcript.Status, transcript.Metadata());
+            await recorder.FinishAsync(transcript);
             recorded = true;
             await writer.WriteAsync(transcript.Finished(), cancellationToken);
         }
@@ -129,7 +129,7 @@ internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, 
         {
             if (!recorded)
             {
-                await SettleAsync(transcript);
+                await recorder.SettleAsync(transcript);
             }
         }
         catch (Exception exception)
@@ -137,22 +137,8 @@ internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, 
             logger.LogError(exception, "Recording participant {Participant} of message {MessageId} failed", plan.Participant, plan.MessageId);
             if (!recorded)
             {
-                await SettleAsync(transcript);
+                await recorder.SettleAsync(transcript);
             }
-        }
-    }
-
-    /// Saves whatever the participant had when the stream stopped early; never throws, since nobody awaits it to learn.
-    private async Task SettleAsync(ParticipantTranscript transcript)
-    {
-        transcript.Cancel();
-        try
-        {
-            await recorder.FinishAsync(transcript.Plan.MessageId, transcript.Content, transcript.Status, transcript.Metadata());
-        }
-        catch (Exception exception)
-        {
-            logger.LogError(exception, "Could not save the end of message {MessageId}", transcript.Plan.MessageId);
         }
     }
 
