@@ -19,7 +19,9 @@ public static class MessagingModule
     public static IHostApplicationBuilder AddMessagingModule(this IHostApplicationBuilder builder)
     {
         builder.AddMessagingPersistence();
-        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.PartialFlushInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero && o.FinalWriteTimeout > TimeSpan.Zero, "Arena:Messaging intervals must be positive.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<StreamRecorder>();
         builder.Services.AddScoped<StreamGate>();
         builder.Services.AddScoped<ArrivalMerge>();

@@ -91,7 +91,8 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
             participants.Add(Plan(Participant.B, modelB, history, content, settings.HistoryBudget));
         }
 
-        if (!await recorder.TryStartAsync(session.Id, userMessageId, content, participants, cancellationToken))
+        // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
+        if (!await recorder.TryStartAsync(session.Id, userMessageId, content, participants, CancellationToken.None))
         {
             return new Opening(
                 TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A reply is already streaming in this session.", detail: "Wait for it to finish, then send the next message."),

@@ -216,6 +216,32 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
     }
 
     [Fact]
+    public async Task StreamMessage_WhileStreaming_FlushesPartialContentAtTheInterval()
+    {
+        using var client = app.As("partial");
+        var session = await app.CreateSessionAsync(client, MessagingApp.Slow);
+
+        using var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Write slowly"), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = await reader.ReadLineAsync();
+        Assert.NotNull(first);
+        var chunk = JsonDocument.Parse(first[3..]).RootElement.GetProperty("content").GetString()!;
+
+        // The first chunk comes 1.5 s in, past the 1 s flush interval, so it is written while the reply still streams.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        JsonElement reply;
+        do
+        {
+            reply = await AssistantAsync(client, session, "a");
+            await Task.Delay(50);
+        }
+        while (reply.GetProperty("content").GetString() == "" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("streaming", reply.GetProperty("status").GetString());
+        Assert.StartsWith(chunk, reply.GetProperty("content").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StreamMessage_SseIdleLongerThanKeepAlive_SendsKeepAliveComment()
     {
         using var client = app.As("keep-alive");
