@@ -108,7 +108,7 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
             return new DestinationConfig
             {
                 Address = address.ToString(),
-                Health = ResolveHealth(address, destination.Health ?? "/health").ToString(),
+                Health = ResolveHealth(address, HealthOr(destination, "/health")).ToString(),
             };
         }
 
@@ -121,10 +121,13 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
         return new DestinationConfig
         {
             Address = new Uri(origin, $"api/pipelines/{pipeline}").ToString(),
-            Health = ResolveHealth(origin, destination.Health ?? "/health/ready").ToString(),
+            Health = ResolveHealth(origin, HealthOr(destination, "/health/ready")).ToString(),
             Metadata = new Dictionary<string, string> { [InProcessMetadata] = "true" },
         };
     }
+
+    private static string HealthOr(GatewayDestinationOptions destination, string fallback) =>
+        string.IsNullOrWhiteSpace(destination.Health) ? fallback : destination.Health;
 
     private static Uri ResolveHealth(Uri destination, string health) =>
         Uri.TryCreate(health, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https"
