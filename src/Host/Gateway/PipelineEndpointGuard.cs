@@ -1,7 +1,7 @@
 namespace Arena.Host.Gateway;
 
 /// Keeps the pipelines' own endpoints private: only requests the gateway forwarded (carrying its secret) reach /api/pipelines/**.
-internal sealed class PipelineEndpointGuard(RequestDelegate next, GatewaySecret secret)
+internal sealed class PipelineEndpointGuard(RequestDelegate next, GatewaySecret secret, GatewayTelemetry telemetry)
 {
     public const string PipelinesPath = "/api/pipelines";
 
@@ -14,6 +14,7 @@ internal sealed class PipelineEndpointGuard(RequestDelegate next, GatewaySecret 
 
         if (context.Request.Path.StartsWithSegments(PipelinesPath, StringComparison.OrdinalIgnoreCase) && !secret.Matches(presented))
         {
+            telemetry.RecordRejected();
             // Exactly what an unknown route answers, so the pipelines' paths are not even confirmed to exist.
             return Results.Problem(statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context);
         }
