@@ -17,14 +17,16 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
 
     private readonly IOptionsMonitor<GatewayOptions> options;
     private readonly SelfAddress self;
+    private readonly ILogger<GatewayProxyConfigProvider> logger;
     private readonly IDisposable? subscription;
     private readonly Lock gate = new();
     private Snapshot current;
 
-    public GatewayProxyConfigProvider(IOptionsMonitor<GatewayOptions> options, SelfAddress self)
+    public GatewayProxyConfigProvider(IOptionsMonitor<GatewayOptions> options, SelfAddress self, ILogger<GatewayProxyConfigProvider> logger)
     {
         this.options = options;
         this.self = self;
+        this.logger = logger;
         current = Build();
         subscription = options.OnChange(_ => Refresh());
         self.Discovered += Refresh;
@@ -49,7 +51,16 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
         lock (gate)
         {
             previous = current;
-            current = Build();
+            try
+            {
+                current = Build();
+            }
+            catch (Exception exception) when (exception is UriFormatException or InvalidOperationException)
+            {
+                // A typo in a live-edited file must not take the stream API down: keep routing with the last good configuration.
+                logger.LogError(exception, "Invalid {Section} configuration; the gateway keeps its previous destinations", GatewayOptions.Section);
+                return;
+            }
         }
 
         previous.Expire();

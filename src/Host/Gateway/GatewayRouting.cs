@@ -5,8 +5,11 @@ using Yarp.ReverseProxy.Model;
 namespace Arena.Host.Gateway;
 
 /// The step of the proxy pipeline that picks the one destination a stream request goes to.
-internal sealed class GatewayRouting(IOptionsMonitor<GatewayOptions> options, GatewayTelemetry telemetry)
+internal sealed class GatewayRouting(IOptionsMonitor<GatewayOptions> options, GatewayTelemetry telemetry, ILogger<GatewayRouting> logger)
 {
+    // Read at startup, so that invalid configuration fails the start; later typos fall back to it.
+    private GatewayOptions lastGood = options.CurrentValue;
+
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
         var proxy = context.GetReverseProxyFeature();
@@ -16,7 +19,7 @@ internal sealed class GatewayRouting(IOptionsMonitor<GatewayOptions> options, Ga
             return;
         }
 
-        var settings = options.CurrentValue;
+        var settings = Current();
 
         // Server-sent events must reach the client as the pipeline writes them.
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -34,6 +37,19 @@ internal sealed class GatewayRouting(IOptionsMonitor<GatewayOptions> options, Ga
         // With nothing available the forwarder answers 503 itself; when both sides are unhealthy the chosen one still gets the request.
         proxy.AvailableDestinations = destination is null ? [] : [destination];
         await next();
+    }
+
+    private GatewayOptions Current()
+    {
+        try
+        {
+            return lastGood = options.CurrentValue;
+        }
+        catch (InvalidOperationException exception)
+        {
+            logger.LogError(exception, "Invalid {Section} configuration; routing with the last valid one", GatewayOptions.Section);
+            return lastGood;
+        }
     }
 
     private static async Task<(string Pipeline, string Reason)> ChooseAsync(HttpContext context, GatewayOptions settings)
