@@ -30,6 +30,19 @@ public sealed class GatewayInProcessTests(ArenaApp app) : IClassFixture<ArenaApp
     }
 
     [Fact]
+    public void Cluster_Defaults_LetAStreamStaySilentForTenMinutesAndProbeBothSides()
+    {
+        var lookup = app.Services.GetRequiredService<IProxyStateLookup>();
+
+        Assert.True(lookup.TryGetCluster(GatewayProxyConfigProvider.ClusterId, out var cluster));
+
+        var config = cluster.Model.Config;
+        Assert.Equal(TimeSpan.FromMinutes(10), config.HttpRequest?.ActivityTimeout);
+        Assert.True(config.HealthCheck?.Active?.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(10), config.HealthCheck?.Active?.Interval);
+    }
+
+    [Fact]
     public async Task HealthCheck_InProcessDestinations_PassTheHostsOwnReadinessProbe()
     {
         var lookup = app.Services.GetRequiredService<IProxyStateLookup>();
