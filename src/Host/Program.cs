@@ -1,4 +1,5 @@
 using Arena.Host.Defaults;
+using Arena.Host.Gateway;
 using Arena.Modules.Messaging;
 using Arena.Modules.Providers;
 using Arena.Modules.Sessions;
@@ -10,6 +11,7 @@ builder.AddServiceDefaults();
 builder.AddProvidersModule();
 builder.AddSessionsModule();
 builder.AddMessagingModule();
+builder.AddGateway();
 builder.Services.AddMediator((MediatorOptions options) =>
 {
     options.Namespace = "Arena.Host.Mediator";
@@ -28,12 +30,14 @@ builder.Services.AddMediator((MediatorOptions options) =>
 
 var app = builder.Build();
 
+app.UseGateway();
 app.UseServiceDefaults();
 
 var api = app.MapGroup("/api").RequireAuthorization(ServiceDefaults.ApiPolicy);
 api.MapProvidersEndpoints();
 api.MapSessionsEndpoints();
 api.MapMessagingEndpoints();
+app.MapGateway();
 
 app.Run();
 

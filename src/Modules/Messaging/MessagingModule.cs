@@ -5,7 +5,6 @@ using Arena.Modules.Messaging.Features.StreamReplyLegacy;
 using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Messaging.Streaming;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,15 +29,14 @@ public static class MessagingModule
     }
 
     /// <summary>
-    /// Maps, under the given (authenticated) API group, the stream endpoint (public <c>/messages/stream</c>, with or without
-    /// the trailing slash, and the gateway's internal <c>/pipelines/streaming/messages/stream</c>), the legacy pipeline's
-    /// <c>/pipelines/legacy/messages/stream</c>, and the message list.
+    /// Maps, under the given (authenticated) API group, each pipeline's stream endpoint at its own path
+    /// (<c>/pipelines/streaming/messages/stream</c>, <c>/pipelines/legacy/messages/stream</c>), where the Host's gateway
+    /// sends the public <c>/messages/stream</c>, and the message list.
     /// </summary>
     public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api)
     {
-        // Routing matches a pattern with and without a trailing slash, so one mapping serves the old service's "/stream/".
-        StreamReplyEndpoint.Map(api, "/messages/stream").WithName("StreamMessage");
-        StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream").ExcludeFromDescription();
+        // The public path belongs to the gateway, which picks a pipeline per session and forwards to one of these.
+        StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream").WithName("StreamMessage");
         LegacyStreamEndpoint.Map(api, "/pipelines/legacy/messages/stream");
         ListMessages.Map(api);
         return api;

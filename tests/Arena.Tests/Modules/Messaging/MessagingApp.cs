@@ -35,6 +35,9 @@ public class MessagingApp : ArenaApp
         settings["Arena:Models:down-model:Provider"] = "down";
         settings["Arena:Models:down-model:ProviderModel"] = "gpt-test";
         settings["Arena:Messaging:KeepAliveInterval"] = "00:00:01";
+        // Every request goes through the gateway on the public path: streaming unless a test asks for legacy by header.
+        settings["Arena:Gateway:StreamingShare"] = "100";
+        settings["Arena:Gateway:AllowOverrideHeader"] = "true";
     }
 
     /// A client that closes the connection as soon as a response is disposed, like a browser tab going away
@@ -55,19 +58,25 @@ public class MessagingApp : ArenaApp
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
     }
 
-    public static HttpRequestMessage StreamRequest(Guid sessionId, string content, string? protocol = null, string path = "/api/messages/stream/")
+    public static HttpRequestMessage StreamRequest(Guid sessionId, string content, string? protocol = null, string path = "/api/messages/stream/", string? pipeline = null)
     {
         var body = JsonSerializer.Serialize(new { session_id = sessionId, messages = new[] { new { role = "user", content } } });
-        return new HttpRequestMessage(HttpMethod.Post, path + (protocol is null ? "" : $"?protocol={protocol}"))
+        var request = new HttpRequestMessage(HttpMethod.Post, path + (protocol is null ? "" : $"?protocol={protocol}"))
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
+        if (pipeline is not null)
+        {
+            request.Headers.Add("X-Arena-Pipeline", pipeline);
+        }
+
+        return request;
     }
 
     /// Sends a stream request and reads the whole response body as bytes.
-    public static async Task<(HttpResponseMessage Response, string Body)> StreamAsync(HttpClient client, Guid sessionId, string content, string? protocol = null, string path = "/api/messages/stream/")
+    public static async Task<(HttpResponseMessage Response, string Body)> StreamAsync(HttpClient client, Guid sessionId, string content, string? protocol = null, string path = "/api/messages/stream/", string? pipeline = null)
     {
-        var response = await client.SendAsync(StreamRequest(sessionId, content, protocol, path), HttpCompletionOption.ResponseHeadersRead);
+        var response = await client.SendAsync(StreamRequest(sessionId, content, protocol, path, pipeline), HttpCompletionOption.ResponseHeadersRead);
         var bytes = await response.Content.ReadAsByteArrayAsync();
         return (response, Encoding.UTF8.GetString(bytes));
     }

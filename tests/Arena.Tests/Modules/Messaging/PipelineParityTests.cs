@@ -9,8 +9,10 @@ namespace Arena.Tests.Modules.Messaging;
 /// serve one contract: the same bytes, the same checks and the same rows, told apart only by X-Arena-Pipeline.
 public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixture<MessagingApp>
 {
-    private const string Streaming = "/api/pipelines/streaming/messages/stream";
-    private const string Legacy = "/api/pipelines/legacy/messages/stream";
+    // Pipeline names, chosen per request through the gateway's override header.
+    private const string Streaming = "streaming";
+    private const string Legacy = "legacy";
+    private const string PublicPath = "/api/messages/stream";
 
     [Theory]
     [InlineData("data")]
@@ -20,8 +22,8 @@ public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixtur
         using var client = app.As($"parity-direct-{protocol}");
         var prompt = "Same \"prompt\"\nfor both, ça va?";
 
-        var (streamingResponse, streamingBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast), prompt, protocol, Streaming);
-        var (legacyResponse, legacyBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast), prompt, protocol, Legacy);
+        var (streamingResponse, streamingBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast), prompt, protocol, pipeline: Streaming);
+        var (legacyResponse, legacyBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast), prompt, protocol, pipeline: Legacy);
 
         Assert.Equal("streaming", Assert.Single(streamingResponse.Headers.GetValues("X-Arena-Pipeline")));
         Assert.Equal("legacy", Assert.Single(legacyResponse.Headers.GetValues("X-Arena-Pipeline")));
@@ -41,8 +43,8 @@ public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixtur
     {
         using var client = app.As($"parity-compare-{protocol}");
 
-        var (_, streamingBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast, MessagingApp.Fast2), "Compare us", protocol, Streaming);
-        var (legacyResponse, legacyBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast, MessagingApp.Fast2), "Compare us", protocol, Legacy);
+        var (_, streamingBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast, MessagingApp.Fast2), "Compare us", protocol, pipeline: Streaming);
+        var (legacyResponse, legacyBody) = await MessagingApp.StreamAsync(client, await app.CreateSessionAsync(client, MessagingApp.Fast, MessagingApp.Fast2), "Compare us", protocol, pipeline: Legacy);
 
         Assert.Equal(HttpStatusCode.OK, legacyResponse.StatusCode);
         foreach (var participant in new[] { "a", "b" })
@@ -66,8 +68,8 @@ public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixtur
         var streamingSession = await app.CreateSessionAsync(client, MessagingApp.Fast, MessagingApp.Down);
         var legacySession = await app.CreateSessionAsync(client, MessagingApp.Fast, MessagingApp.Down);
 
-        await MessagingApp.StreamAsync(client, streamingSession, "Rows please", path: Streaming);
-        await MessagingApp.StreamAsync(client, legacySession, "Rows please", path: Legacy);
+        await MessagingApp.StreamAsync(client, streamingSession, "Rows please", pipeline: Streaming);
+        await MessagingApp.StreamAsync(client, legacySession, "Rows please", pipeline: Legacy);
 
         var streamingRows = await RowsAsync(client, streamingSession);
         Assert.Equal(["user:success", "assistant:a:success", "assistant:b:error"], streamingRows.Select(r => r.Split('|')[0]));
@@ -79,10 +81,10 @@ public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixtur
     {
         using var client = app.Hasty("parity-cancel");
         var rows = new List<string[]>();
-        foreach (var path in new[] { Streaming, Legacy })
+        foreach (var pipeline in new[] { Streaming, Legacy })
         {
             var session = await app.CreateSessionAsync(client, MessagingApp.Slow);
-            using (var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Stop me", path: path), HttpCompletionOption.ResponseHeadersRead))
+            using (var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Stop me", pipeline: pipeline), HttpCompletionOption.ResponseHeadersRead))
             {
                 using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
                 Assert.StartsWith("a0:", await reader.ReadLineAsync(), StringComparison.Ordinal);
@@ -102,14 +104,18 @@ public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixtur
         using var client = app.As("parity-checks");
         var session = await app.CreateSessionAsync(client, MessagingApp.Slow);
 
-        var invalid = await client.PostAsync(Legacy, new StringContent("{\"session_id\":\"nope\"}", System.Text.Encoding.UTF8, "application/json"));
+        var invalid = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, PublicPath)
+        {
+            Content = new StringContent("{\"session_id\":\"nope\"}", System.Text.Encoding.UTF8, "application/json"),
+            Headers = { { "X-Arena-Pipeline", Legacy } },
+        });
         await ProblemAssert.NamesFields(invalid, "session_id", "messages");
         Assert.Equal("legacy", Assert.Single(invalid.Headers.GetValues("X-Arena-Pipeline")));
-        await ProblemAssert.IsProblem(await client.SendAsync(MessagingApp.StreamRequest(Guid.NewGuid(), "hi", path: Legacy)), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblem(await client.SendAsync(MessagingApp.StreamRequest(Guid.NewGuid(), "hi", pipeline: Legacy)), HttpStatusCode.NotFound);
 
         // A stream running on one pipeline blocks the other: the guard is in the database.
-        using var running = await client.SendAsync(MessagingApp.StreamRequest(session, "first", path: Streaming), HttpCompletionOption.ResponseHeadersRead);
-        await ProblemAssert.IsProblem(await client.SendAsync(MessagingApp.StreamRequest(session, "second", path: Legacy)), HttpStatusCode.Conflict);
+        using var running = await client.SendAsync(MessagingApp.StreamRequest(session, "first", pipeline: Streaming), HttpCompletionOption.ResponseHeadersRead);
+        await ProblemAssert.IsProblem(await client.SendAsync(MessagingApp.StreamRequest(session, "second", pipeline: Legacy)), HttpStatusCode.Conflict);
         Assert.Equal(2, await app.CountRowsAsync(session));
     }
 
@@ -119,7 +125,7 @@ public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixtur
         using var client = app.As("parity-keep-alive");
         var session = await app.CreateSessionAsync(client, MessagingApp.Slow);
 
-        using var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Slowly", protocol: "sse", path: Legacy), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Slowly", protocol: "sse", pipeline: Legacy), HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         var lines = new List<string>();
         while (await reader.ReadLineAsync() is { } line && !line.StartsWith("event: delta", StringComparison.Ordinal))

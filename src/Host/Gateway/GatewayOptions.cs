@@ -1,0 +1,28 @@
+namespace Arena.Host.Gateway;
+
+/// The migration knobs under Arena:Gateway. Everything but InternalSecret is read live, so editing configuration reroutes without a restart.
+internal sealed class GatewayOptions
+{
+    public const string Section = "Arena:Gateway";
+
+    /// Percent (0..100) of chat sessions sent to the streaming pipeline; the rest go to legacy.
+    public int StreamingShare { get; set; }
+
+    public bool AllowOverrideHeader { get; set; }
+
+    /// Idle time allowed between two reads or writes of a proxied stream; slow first tokens need minutes, not the proxy's 100 s default.
+    public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// Bytes of request body read to find session_id; a longer body is routed as if it had none.
+    public int SessionIdScanLimit { get; set; } = 64 * 1024;
+
+    /// How the gateway reaches this process's own listener; discovered from the server after it starts when empty.
+    public string? SelfAddress { get; set; }
+
+    /// Shared secret that lets proxied requests into /api/pipelines/**; a random one per process when empty (several replicas behind a balancer need the same one only if they proxy to each other).
+    public string? InternalSecret { get; set; }
+
+    public GatewayDestinations Destinations { get; set; } = new();
+
+    public GatewayHealthCheckOptions HealthCheck { get; set; } = new();
+}

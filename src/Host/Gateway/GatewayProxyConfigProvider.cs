@@ -1,0 +1,162 @@
+using Arena.Host.Defaults;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Arena.Host.Gateway;
+
+/// One route (the public stream API) and one cluster (the two pipelines), rebuilt whenever Arena:Gateway changes or the
+/// server's own address becomes known. The share and the override switch are read per request instead, so they need no rebuild.
+internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDisposable
+{
+    public const string RouteId = "arena-gateway-stream";
+    public const string ClusterId = "arena-gateway-pipelines";
+    public const string InProcessMetadata = "Arena.InProcess";
+    public const string StreamPath = "/api/messages/stream";
+
+    private readonly IOptionsMonitor<GatewayOptions> options;
+    private readonly SelfAddress self;
+    private readonly ILogger<GatewayProxyConfigProvider> logger;
+    private readonly IDisposable? subscription;
+    private readonly Lock gate = new();
+    private Snapshot current;
+
+    public GatewayProxyConfigProvider(IOptionsMonitor<GatewayOptions> options, SelfAddress self, ILogger<GatewayProxyConfigProvider> logger)
+    {
+        this.options = options;
+        this.self = self;
+        this.logger = logger;
+        current = Build();
+        subscription = options.OnChange(_ => Refresh());
+        self.Discovered += Refresh;
+        // The server may have started while this provider was being built.
+        if (self.Value is not null)
+        {
+            Refresh();
+        }
+    }
+
+    public IProxyConfig GetConfig() => current;
+
+    public void Dispose()
+    {
+        subscription?.Dispose();
+        self.Discovered -= Refresh;
+    }
+
+    private void Refresh()
+    {
+        Snapshot previous;
+        lock (gate)
+        {
+            previous = current;
+            try
+            {
+                current = Build();
+            }
+            catch (Exception exception) when (exception is UriFormatException or InvalidOperationException)
+            {
+                // A typo in a live-edited file must not take the stream API down: keep routing with the last good configuration.
+                logger.LogError(exception, "Invalid {Section} configuration; the gateway keeps its previous destinations", GatewayOptions.Section);
+                return;
+            }
+        }
+
+        previous.Expire();
+    }
+
+    private Snapshot Build()
+    {
+        var settings = options.CurrentValue;
+        var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pipeline in new[] { Pipelines.Streaming, Pipelines.Legacy })
+        {
+            if (Destination(pipeline, settings.Destinations.For(pipeline)) is { } destination)
+            {
+                destinations[pipeline] = destination;
+            }
+        }
+
+        var route = new RouteConfig
+        {
+            RouteId = RouteId,
+            ClusterId = ClusterId,
+            // Wins over any direct mapping of the same path left in a module while the migration is in progress.
+            Order = -1,
+            AuthorizationPolicy = ServiceDefaults.ApiPolicy,
+            Match = new RouteMatch { Path = StreamPath, Methods = [HttpMethods.Post] },
+        };
+        var health = settings.HealthCheck;
+        var cluster = new ClusterConfig
+        {
+            ClusterId = ClusterId,
+            Destinations = destinations,
+            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = settings.ActivityTimeout, AllowResponseBuffering = false },
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = health.Enabled,
+                    Interval = health.Interval,
+                    Timeout = health.Timeout,
+                    Policy = "ConsecutiveFailures",
+                },
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                ["ConsecutiveFailuresHealthPolicy.Threshold"] = Math.Max(1, health.ConsecutiveFailures).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+        return new Snapshot([route], [cluster]);
+    }
+
+    private DestinationConfig? Destination(string pipeline, GatewayDestinationOptions destination)
+    {
+        if (!string.IsNullOrWhiteSpace(destination.Address))
+        {
+            var address = new Uri(destination.Address, UriKind.Absolute);
+            return new DestinationConfig
+            {
+                Address = address.ToString(),
+                Health = ResolveHealth(address, HealthOr(destination, "/health")).ToString(),
+            };
+        }
+
+        // Until the server has started there is no address to reach the in-process pipelines at, and no request to route either.
+        if (self.Value is not { } origin)
+        {
+            return null;
+        }
+
+        return new DestinationConfig
+        {
+            Address = new Uri(origin, $"api/pipelines/{pipeline}").ToString(),
+            Health = ResolveHealth(origin, HealthOr(destination, "/health/ready")).ToString(),
+            Metadata = new Dictionary<string, string> { [InProcessMetadata] = "true" },
+        };
+    }
+
+    private static string HealthOr(GatewayDestinationOptions destination, string fallback) =>
+        string.IsNullOrWhiteSpace(destination.Health) ? fallback : destination.Health;
+
+    private static Uri ResolveHealth(Uri destination, string health) =>
+        Uri.TryCreate(health, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https"
+            ? absolute
+            : new Uri(new Uri(destination.GetLeftPart(UriPartial.Authority)), health);
+
+    private sealed class Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
+    {
+        private readonly CancellationTokenSource expired = new();
+
+        public string RevisionId { get; } = Guid.NewGuid().ToString("N");
+
+        public IReadOnlyList<RouteConfig> Routes => routes;
+
+        public IReadOnlyList<ClusterConfig> Clusters => clusters;
+
+        public IChangeToken ChangeToken => new CancellationChangeToken(expired.Token);
+
+        public void Expire() => expired.Cancel();
+    }
+}
