@@ -4,7 +4,6 @@ using Arena.Modules.Messaging.Features.StreamReply;
 using Arena.Modules.Messaging.Features.StreamReplyLegacy;
 using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Messaging.Streaming;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,8 +34,9 @@ public static class MessagingModule
     /// </summary>
     public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api)
     {
-        // The public path belongs to the gateway, which picks a pipeline per session and forwards to one of these.
-        StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream").WithName("StreamMessage");
+        // The public path belongs to the gateway, which picks a pipeline per session and forwards to one of these;
+        // clients cannot reach these paths, so they stay out of the API description.
+        StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream");
         LegacyStreamEndpoint.Map(api, "/pipelines/legacy/messages/stream");
         ListMessages.Map(api);
         return api;

@@ -8,25 +8,13 @@ using Microsoft.AspNetCore.Routing;
 namespace Arena.Modules.Messaging.Features.StreamReply;
 
 /// The async pipeline's endpoint: the shared gate, then the Mediator stream request of the session's mode, each event
-/// written and flushed as it arrives. Mapped at several patterns (the public path and the gateway's internal one).
+/// written and flushed as it arrives. Map() can put the same handler at several patterns.
 internal static class StreamReplyEndpoint
 {
     public const string Pipeline = "streaming";
 
-    internal sealed record Body(Guid SessionId, IReadOnlyList<BodyMessage> Messages);
-
-    internal sealed record BodyMessage(string Role, string Content);
-
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes, string pattern) =>
-        routes.MapPost(pattern, HandleAsync)
-            .WithTags("Messages")
-            .WithSummary("Streams the reply (two replies in compare mode) to the last user message; ?protocol=data|sse.")
-            .Accepts<Body>("application/json")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        routes.MapPost(pattern, HandleAsync).ExcludeFromDescription();
 
     private static async Task HandleAsync(HttpContext context, StreamGate gate, IMediator mediator)
     {
