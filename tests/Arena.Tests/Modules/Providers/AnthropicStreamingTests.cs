@@ -167,7 +167,7 @@ public sealed class AnthropicStreamingTests : IClassFixture<ProvidersApp>
     {
         app.Upstream.Enqueue(FakeResponse.EventStream(
             AnthropicStream.MessageStart(), AnthropicStream.TextBlockStart(), AnthropicStream.TextDelta("before the cut"),
-            FakeFrame.Delay(TimeSpan.FromMilliseconds(50)), FakeFrame.Disconnect));
+            FakeFrame.Delay(TimeSpan.FromMilliseconds(300)), FakeFrame.Disconnect));
         app.Upstream.Enqueue(FakeResponse.EventStream(AnthropicStream.Completion(["must not be used"])));
 
         var updates = await app.StreamAsync(ProvidersApp.AnthropicModel, "go");

@@ -176,7 +176,7 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
     [Fact]
     public async Task Stream_AbruptDisconnect_FailsTruncatedAfterText()
     {
-        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("before the cut"), FakeFrame.Delay(TimeSpan.FromMilliseconds(50)), FakeFrame.Disconnect));
+        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("before the cut"), FakeFrame.Delay(TimeSpan.FromMilliseconds(300)), FakeFrame.Disconnect));
         app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(["must not be used"])));
 
         var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
