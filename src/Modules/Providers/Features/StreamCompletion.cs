@@ -45,7 +45,8 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
             {
                 while (true)
                 {
-                    var step = await MoveNextAsync(updates, observation);
+                    // Only the first move sends the request, so only it needs the observation (setting an AsyncLocal allocates).
+                    var step = await MoveNextAsync(updates, state.Received ? null : observation);
                     if (step.Exception is not null)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
@@ -62,9 +63,10 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                     deadline.CancelAfter(provider.IdleTimeout);
                     var update = updates.Current;
                     state.FinishReason = update.FinishReason ?? state.FinishReason;
-                    foreach (var content in update.Contents)
+                    var contents = update.Contents;
+                    for (var index = 0; index < contents.Count; index++)
                     {
-                        switch (content)
+                        switch (contents[index])
                         {
                             case TextContent { Text.Length: > 0 } text:
                                 state.Yielded = true;
@@ -102,10 +104,16 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         }
     }
 
-    private static async ValueTask<Step> MoveNextAsync(IAsyncEnumerator<ChatResponseUpdate> updates, StreamObservation observation)
+    // Pooled because it runs once per chunk; it catches so that the iterator, which cannot yield inside a catch, gets a value.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Step> MoveNextAsync(IAsyncEnumerator<ChatResponseUpdate> updates, StreamObservation? observation)
     {
-        // Set here rather than in the iterator so that it flows into the SDK call that sends the request.
-        StreamObservation.Current = observation;
+        if (observation is not null)
+        {
+            // Set here rather than in the iterator so that it flows into the SDK call that sends the request.
+            StreamObservation.Current = observation;
+        }
+
         try
         {
             return new Step(await updates.MoveNextAsync(), null);

@@ -78,7 +78,7 @@ public sealed class ListModelsWithKeysTests(ProvidersApp app) : IClassFixture<Pr
         var body = await client.GetStringAsync("/api/models");
 
         var models = JsonDocument.Parse(body).RootElement.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal(["fake-claude", "fake-gpt", "mock-echo", "mock-sage", "mock-swift"], models.Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal(["fake-claude", "fake-gpt", "fake-gpt-impatient", "fake-gpt-unreachable", "mock-echo", "mock-sage", "mock-swift"], models.Select(m => m.GetProperty("id").GetString()));
         var gpt = models[1];
         Assert.Equal("Fake GPT", gpt.GetProperty("display_name").GetString());
         Assert.Equal("fake-openai", gpt.GetProperty("provider").GetString());

@@ -153,6 +153,29 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
     }
 
     [Fact]
+    public async Task Stream_NoFirstChunkWithinTimeout_FailsTimeoutWithoutRetry()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(FakeFrame.Stall));
+
+        var updates = await app.StreamAsync(ProvidersApp.ImpatientModel, "go");
+
+        var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
+        Assert.Equal(CompletionErrorCode.Timeout, failed.Code);
+        Assert.Contains("first chunk", failed.Message);
+        await app.Upstream.Requests[0].ClientGone.WaitAsync(Generous);
+        Assert.Single(app.Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Stream_ConnectionRefused_RetriedThenUnavailable()
+    {
+        var updates = await app.StreamAsync(ProvidersApp.UnreachableModel, "go");
+
+        Assert.Equal(CompletionErrorCode.Unavailable, Assert.IsType<CompletionFailed>(Assert.Single(updates)).Code);
+        Assert.Equal(2, app.Logs.Lines.Count(l => l.Contains($"Retrying model {ProvidersApp.UnreachableModel} after Unavailable", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Stream_EndsWithoutDone_FailsTruncated()
     {
         app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("cut "), OpenAIStream.Content("short")));

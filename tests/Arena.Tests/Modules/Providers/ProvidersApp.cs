@@ -15,6 +15,8 @@ public sealed class ProvidersApp : ArenaApp, IAsyncLifetime
     public const string AnthropicKey = "sk-ant-arena-SECRET-91d3a6c0";
     public const string OpenAIModel = "fake-gpt";
     public const string AnthropicModel = "fake-claude";
+    public const string ImpatientModel = "fake-gpt-impatient";
+    public const string UnreachableModel = "fake-gpt-unreachable";
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(2);
 
     public FakeUpstream Upstream { get; } = FakeUpstream.Start();
@@ -70,6 +72,13 @@ public sealed class ProvidersApp : ArenaApp, IAsyncLifetime
         settings[$"Arena:Models:{OpenAIModel}:Provider"] = "fake-openai";
         settings[$"Arena:Models:{OpenAIModel}:ProviderModel"] = "gpt-test";
         settings[$"Arena:Models:{OpenAIModel}:MaxOutputTokens"] = "300";
+        AddProvider(settings, "fake-impatient", "openai", Upstream.OpenAIBaseUrl, OpenAIKey);
+        settings["Arena:Providers:fake-impatient:FirstChunkTimeout"] = "00:00:01";
+        settings["Arena:Providers:fake-impatient:MaxRetries"] = "0";
+        settings[$"Arena:Models:{ImpatientModel}:Provider"] = "fake-impatient";
+        settings[$"Arena:Models:{ImpatientModel}:ProviderModel"] = "gpt-test";
+        AddProvider(settings, "fake-unreachable", "openai", new Uri("http://127.0.0.1:1/v1/"), OpenAIKey);
+        settings[$"Arena:Models:{UnreachableModel}:Provider"] = "fake-unreachable";
         settings[$"Arena:Models:{AnthropicModel}:DisplayName"] = "Fake Claude";
         settings[$"Arena:Models:{AnthropicModel}:Provider"] = "fake-anthropic";
         settings[$"Arena:Models:{AnthropicModel}:ProviderModel"] = "claude-test";
