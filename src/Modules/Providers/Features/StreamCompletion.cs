@@ -93,6 +93,13 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                 continue;
             }
 
+            // An SDK may end its enumeration quietly when its token fires; that is still the consumer's or the timeout's doing.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (error is null && deadline.IsCancellationRequested)
+            {
+                error = TimedOut(state, provider);
+            }
+
             var outcome = error is { } e ? new CompletionFailed(e.Code, e.Message, state.Usage) : Conclude(observation, state);
             if (outcome is CompletionFailed failed)
             {
@@ -131,15 +138,12 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
             return ProviderErrors.FromErrorType(observation.ErrorType, message);
         }
 
-        if (deadlinePassed && exception is OperationCanceledException)
-        {
-            return state.Received
-                ? new ProviderError(CompletionErrorCode.Timeout, $"The provider sent nothing for {provider.IdleTimeout.TotalSeconds:0.###} s.", false)
-                : new ProviderError(CompletionErrorCode.Timeout, $"The provider sent no first chunk within {provider.FirstChunkTimeout.TotalSeconds:0.###} s.", false);
-        }
-
-        return ProviderErrors.Classify(exception, state.Received || observation.SawStreamingResponse);
+        return deadlinePassed ? TimedOut(state, provider) : ProviderErrors.Classify(exception, state.Received || observation.SawStreamingResponse);
     }
+
+    private static ProviderError TimedOut(StreamState state, ProviderOptions provider) => state.Received
+        ? new ProviderError(CompletionErrorCode.Timeout, $"The provider sent nothing for {provider.IdleTimeout.TotalSeconds:0.###} s.", false)
+        : new ProviderError(CompletionErrorCode.Timeout, $"The provider sent no first chunk within {provider.FirstChunkTimeout.TotalSeconds:0.###} s.", false);
 
     private static CompletionUpdate Conclude(StreamObservation observation, StreamState state)
     {
