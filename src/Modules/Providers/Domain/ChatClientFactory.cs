@@ -1,13 +1,96 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using Anthropic;
 using Arena.Modules.Providers.Mock;
+using Arena.Modules.Providers.Streaming;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenAI;
 
 namespace Arena.Modules.Providers.Domain;
 
-internal sealed class ChatClientFactory
+/// One <see cref="IChatClient"/> per catalog model, built on first use and reused, because the SDK clients hold
+/// HttpClients. A configuration change starts a new generation; the old clients are left to finish their streams.
+/// The SDKs' own retries are off: <see cref="Features.StreamCompletionHandler"/> retries, and only before the first chunk.
+internal sealed class ChatClientFactory : IDisposable
 {
-    public IChatClient Create(CatalogModel model) => model.Provider.Kind switch
+    public const string TelemetrySourceName = "Arena.Providers";
+
+    // Long on purpose: the first-chunk and idle timeouts of each provider end a slow stream, these only stop a dead socket.
+    private static readonly TimeSpan TransportTimeout = TimeSpan.FromHours(1);
+
+    private readonly SocketsHttpHandler transport = new()
     {
-        ProviderKind.Mock => new MockChatClient(model.Id, model.Provider.Mock ?? new MockOptions()),
-        _ => throw new NotSupportedException($"Provider kind {model.Provider.Kind} has no client yet."),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectTimeout = TimeSpan.FromSeconds(15),
     };
+
+    private readonly ILoggerFactory loggerFactory;
+    private readonly IDisposable? subscription;
+    private volatile ConcurrentDictionary<CatalogModel, IChatClient> clients = new();
+
+    public ChatClientFactory(IOptionsMonitor<CatalogOptions> options, ILoggerFactory loggerFactory)
+    {
+        this.loggerFactory = loggerFactory;
+        subscription = options.OnChange(_ => clients = new ConcurrentDictionary<CatalogModel, IChatClient>());
+    }
+
+    public IChatClient Get(CatalogModel model) => clients.GetOrAdd(model, Create);
+
+    public void Dispose()
+    {
+        subscription?.Dispose();
+        transport.Dispose();
+    }
+
+    private IChatClient Create(CatalogModel model)
+    {
+        var inner = model.Provider.Kind switch
+        {
+            ProviderKind.Mock => new MockChatClient(model.Id, model.Provider.Mock ?? new MockOptions()),
+            ProviderKind.OpenAI => CreateOpenAI(model),
+            ProviderKind.Anthropic => CreateAnthropic(model),
+            _ => throw new NotSupportedException($"Provider kind {model.Provider.Kind} is not supported."),
+        };
+
+        return new ChatClientBuilder(inner)
+            .UseOpenTelemetry(loggerFactory, TelemetrySourceName, telemetry => telemetry.EnableSensitiveData = false)
+            .Build();
+    }
+
+    private IChatClient CreateOpenAI(CatalogModel model)
+    {
+        var options = new OpenAIClientOptions
+        {
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            Transport = new HttpClientPipelineTransport(CreateHttpClient(SseEndMarker.Done)),
+            NetworkTimeout = TransportTimeout,
+        };
+        if (model.Provider.BaseUrl is { } baseUrl)
+        {
+            options.Endpoint = baseUrl;
+        }
+
+        var client = new OpenAIClient(new ApiKeyCredential(model.Provider.ResolveApiKey() ?? ""), options);
+        return client.GetChatClient(model.ProviderModel).AsIChatClient();
+    }
+
+    private IChatClient CreateAnthropic(CatalogModel model)
+    {
+        var client = new AnthropicClient
+        {
+            ApiKey = model.Provider.ResolveApiKey() ?? "",
+            MaxRetries = 0,
+            Timeout = TransportTimeout,
+            HttpClient = CreateHttpClient(SseEndMarker.MessageStop),
+            OpenTelemetry = false,
+            BaseUrl = model.Provider.BaseUrl?.ToString().TrimEnd('/') ?? "https://api.anthropic.com",
+        };
+        return client.AsIChatClient(model.ProviderModel, model.MaxOutputTokens);
+    }
+
+    private HttpClient CreateHttpClient(SseEndMarker marker) =>
+        new(new SseObservingHandler(marker) { InnerHandler = transport }, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
 }

@@ -2,14 +2,45 @@ using Microsoft.Extensions.Options;
 
 namespace Arena.Modules.Providers.Domain;
 
-internal sealed record CatalogModel(string Id, string DisplayName, string ProviderName, ProviderOptions Provider, string ProviderModel, int MaxOutputTokens);
+internal sealed record CatalogModel(
+    string Id,
+    string DisplayName,
+    string ProviderName,
+    ProviderOptions Provider,
+    string ProviderModel,
+    int MaxOutputTokens,
+    float? Temperature = null,
+    float? TopP = null);
 
 /// The models a request may name: configured ones whose provider exists and, unless it is the mock, has a key.
-internal sealed class ModelCatalog(IOptionsMonitor<CatalogOptions> options)
+/// Rebuilt only when the configuration changes, because the stream path looks a model up per request.
+internal sealed class ModelCatalog : IDisposable
 {
-    public IReadOnlyList<CatalogModel> Available => Build(options.CurrentValue);
+    private readonly IDisposable? subscription;
+    private volatile IReadOnlyList<CatalogModel> available;
 
-    public CatalogModel? Find(string modelId) => Available.FirstOrDefault(m => m.Id == modelId);
+    public ModelCatalog(IOptionsMonitor<CatalogOptions> options)
+    {
+        available = Build(options.CurrentValue);
+        subscription = options.OnChange(changed => available = Build(changed));
+    }
+
+    public IReadOnlyList<CatalogModel> Available => available;
+
+    public CatalogModel? Find(string modelId)
+    {
+        foreach (var model in available)
+        {
+            if (model.Id == modelId)
+            {
+                return model;
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose() => subscription?.Dispose();
 
     private static List<CatalogModel> Build(CatalogOptions catalog)
     {
@@ -21,7 +52,7 @@ internal sealed class ModelCatalog(IOptionsMonitor<CatalogOptions> options)
                 continue;
             }
 
-            models.Add(new CatalogModel(id, model.DisplayName ?? id, model.Provider, provider, model.ProviderModel ?? id, model.MaxOutputTokens));
+            models.Add(new CatalogModel(id, model.DisplayName ?? id, model.Provider, provider, model.ProviderModel ?? id, model.MaxOutputTokens, model.Temperature, model.TopP));
         }
 
         models.Sort((x, y) => string.CompareOrdinal(x.Id, y.Id));
@@ -29,5 +60,5 @@ internal sealed class ModelCatalog(IOptionsMonitor<CatalogOptions> options)
     }
 
     private static bool IsUsable(ProviderOptions provider) =>
-        provider.Kind == ProviderKind.Mock || !string.IsNullOrWhiteSpace(provider.ApiKey);
+        provider.Kind == ProviderKind.Mock || !string.IsNullOrWhiteSpace(provider.ResolveApiKey());
 }

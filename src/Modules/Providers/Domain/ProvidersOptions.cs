@@ -19,7 +19,29 @@ internal sealed class ProviderOptions
 
     public string? ApiKey { get; set; }
 
+    /// Where the key comes from when <see cref="ApiKey"/> is empty, e.g. <c>OPENAI_API_KEY</c>.
+    public string? ApiKeyEnvironmentVariable { get; set; }
+
     public MockOptions? Mock { get; set; }
+
+    public TimeSpan FirstChunkTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 2;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public string? ResolveApiKey()
+    {
+        if (!string.IsNullOrWhiteSpace(ApiKey))
+        {
+            return ApiKey;
+        }
+
+        return string.IsNullOrWhiteSpace(ApiKeyEnvironmentVariable) ? null : Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable);
+    }
 }
 
 internal sealed class ModelOptions
@@ -33,6 +55,10 @@ internal sealed class ModelOptions
 
     [Range(1, 1_000_000)]
     public int MaxOutputTokens { get; set; } = 1024;
+
+    public float? Temperature { get; set; }
+
+    public float? TopP { get; set; }
 }
 
 /// Bound from <c>Arena</c>: providers and models are keyed by name so that environment variables can override one entry.

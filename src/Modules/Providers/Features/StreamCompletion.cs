@@ -1,12 +1,18 @@
 using System.Runtime.CompilerServices;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Providers.Domain;
+using Arena.Modules.Providers.Streaming;
 using Mediator;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Arena.Modules.Providers.Features;
 
-internal sealed class StreamCompletionHandler(ModelCatalog catalog, ChatClientFactory clients) : IStreamQueryHandler<StreamCompletion, CompletionUpdate>
+/// Streams one completion through the model's <see cref="IChatClient"/>. Resilience lives here, not in the SDKs:
+/// a failed attempt is retried with exponential backoff only while nothing has been yielded; one linked
+/// CancellationTokenSource serves as the first-chunk timeout and then, re-armed per update, as the idle timeout.
+internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, ChatClientFactory clients, ILogger<StreamCompletionHandler> logger)
+    : IStreamQueryHandler<StreamCompletion, CompletionUpdate>
 {
     public async IAsyncEnumerable<CompletionUpdate> Handle(StreamCompletion query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -17,58 +23,165 @@ internal sealed class StreamCompletionHandler(ModelCatalog catalog, ChatClientFa
             yield break;
         }
 
-        using var client = clients.Create(model);
+        var provider = model.Provider;
+        var client = clients.Get(model);
         var messages = query.Messages.Select(ToChatMessage).ToList();
-        var options = new ChatOptions { ModelId = model.ProviderModel, MaxOutputTokens = model.MaxOutputTokens };
-
-        ChatFinishReason? finishReason = null;
-        TokenUsage? usage = null;
-        await using var updates = client.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        while (true)
+        var options = new ChatOptions
         {
-            CompletionFailed? failure = null;
-            bool more;
-            try
-            {
-                more = await updates.MoveNextAsync();
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                failure = new CompletionFailed(CompletionErrorCode.Unknown, exception.Message, usage);
-                more = false;
-            }
+            ModelId = model.ProviderModel,
+            MaxOutputTokens = model.MaxOutputTokens,
+            Temperature = model.Temperature,
+            TopP = model.TopP,
+        };
 
-            if (failure is not null)
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var state = new StreamState();
+        for (var attempt = 0; ; attempt++)
+        {
+            var observation = new StreamObservation();
+            deadline.CancelAfter(provider.FirstChunkTimeout);
+            ProviderError? error = null;
+            await using (var updates = client.GetStreamingResponseAsync(messages, options, deadline.Token).GetAsyncEnumerator(deadline.Token))
             {
-                yield return failure;
-                yield break;
-            }
-
-            if (!more)
-            {
-                break;
-            }
-
-            var update = updates.Current;
-            finishReason = update.FinishReason ?? finishReason;
-            foreach (var content in update.Contents)
-            {
-                switch (content)
+                while (true)
                 {
-                    case TextContent { Text.Length: > 0 } text:
-                        yield return new CompletionText(text.Text);
+                    // Only the first move sends the request, so only it needs the observation (setting an AsyncLocal allocates).
+                    var step = await MoveNextAsync(updates, state.Received ? null : observation);
+                    if (step.Exception is not null)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        error = Classify(step.Exception, observation, deadline.IsCancellationRequested, state, provider);
                         break;
-                    case TextReasoningContent { Text.Length: > 0 } reasoning:
-                        yield return new CompletionReasoning(reasoning.Text);
+                    }
+
+                    if (!step.HasUpdate)
+                    {
                         break;
-                    case UsageContent { Details: var details }:
-                        usage = new TokenUsage(details.InputTokenCount ?? 0, details.OutputTokenCount ?? 0);
-                        break;
+                    }
+
+                    state.Received = true;
+                    deadline.CancelAfter(provider.IdleTimeout);
+                    var update = updates.Current;
+                    state.FinishReason = update.FinishReason ?? state.FinishReason;
+                    var contents = update.Contents;
+                    for (var index = 0; index < contents.Count; index++)
+                    {
+                        switch (contents[index])
+                        {
+                            case TextContent { Text.Length: > 0 } text:
+                                state.Yielded = true;
+                                yield return new CompletionText(text.Text);
+                                break;
+                            case TextReasoningContent { Text.Length: > 0 } reasoning:
+                                state.Yielded = true;
+                                yield return new CompletionReasoning(reasoning.Text);
+                                break;
+                            case UsageContent { Details: var details }:
+                                state.AddUsage(details);
+                                break;
+                        }
+                    }
                 }
             }
+
+            if (error is { } failure && failure.Retryable && !state.Yielded && attempt < provider.MaxRetries)
+            {
+                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                LogRetry(logger, model.Id, failure.Code, attempt + 1);
+                await Task.Delay(provider.RetryDelay * Math.Pow(2, attempt), cancellationToken);
+                state.Received = false;
+                continue;
+            }
+
+            // An SDK may end its enumeration quietly when its token fires; that is still the consumer's or the timeout's doing.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (error is null && deadline.IsCancellationRequested)
+            {
+                error = TimedOut(state, provider);
+            }
+
+            var outcome = error is { } e ? new CompletionFailed(e.Code, e.Message, state.Usage) : Conclude(observation, state);
+            if (outcome is CompletionFailed failed)
+            {
+                LogFailure(logger, model.Id, failed.Code, failed.Message);
+            }
+
+            yield return outcome;
+            yield break;
+        }
+    }
+
+    // Pooled because it runs once per chunk; it catches so that the iterator, which cannot yield inside a catch, gets a value.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Step> MoveNextAsync(IAsyncEnumerator<ChatResponseUpdate> updates, StreamObservation? observation)
+    {
+        if (observation is not null)
+        {
+            // Set here rather than in the iterator so that it flows into the SDK call that sends the request.
+            StreamObservation.Current = observation;
         }
 
-        yield return new CompletionFinished(ToFinishReason(finishReason), usage);
+        try
+        {
+            return new Step(await updates.MoveNextAsync(), null);
+        }
+        catch (Exception exception)
+        {
+            return new Step(false, exception);
+        }
+    }
+
+    private static ProviderError Classify(Exception exception, StreamObservation observation, bool deadlinePassed, StreamState state, ProviderOptions provider)
+    {
+        if (observation.ErrorMessage is { } message)
+        {
+            return ProviderErrors.FromErrorType(observation.ErrorType, message);
+        }
+
+        return deadlinePassed ? TimedOut(state, provider) : ProviderErrors.Classify(exception, state.Received || observation.SawStreamingResponse);
+    }
+
+    private static ProviderError TimedOut(StreamState state, ProviderOptions provider) => state.Received
+        ? new ProviderError(CompletionErrorCode.Timeout, $"The provider sent nothing for {provider.IdleTimeout.TotalSeconds:0.###} s.", false)
+        : new ProviderError(CompletionErrorCode.Timeout, $"The provider sent no first chunk within {provider.FirstChunkTimeout.TotalSeconds:0.###} s.", false);
+
+    private static CompletionUpdate Conclude(StreamObservation observation, StreamState state)
+    {
+        if (observation.ErrorMessage is { } message)
+        {
+            var error = ProviderErrors.FromErrorType(observation.ErrorType, message);
+            return new CompletionFailed(error.Code, error.Message, state.Usage);
+        }
+
+        if (observation.SawStreamingResponse && !observation.SawEndMarker)
+        {
+            return new CompletionFailed(CompletionErrorCode.Truncated, "The provider's stream ended without its end marker.", state.Usage);
+        }
+
+        var reason = state.FinishReason;
+        if (reason is null || reason == ChatFinishReason.Stop)
+        {
+            return new CompletionFinished(FinishReason.Stop, state.Usage);
+        }
+
+        if (reason == ChatFinishReason.Length)
+        {
+            return new CompletionFinished(FinishReason.Length, state.Usage);
+        }
+
+        if (reason == ChatFinishReason.ContentFilter)
+        {
+            return new CompletionFinished(FinishReason.ContentFilter, state.Usage);
+        }
+
+        if (reason == ChatFinishReason.ToolCalls)
+        {
+            return new CompletionFinished(FinishReason.ToolCalls, state.Usage);
+        }
+
+        return string.Equals(reason.Value.Value, "error", StringComparison.OrdinalIgnoreCase)
+            ? new CompletionFailed(CompletionErrorCode.Unknown, "The provider ended the answer with finish reason 'error'.", state.Usage)
+            : new CompletionFinished(FinishReason.Stop, state.Usage);
     }
 
     private static ChatMessage ToChatMessage(ChatTurn turn) => new(
@@ -80,18 +193,29 @@ internal sealed class StreamCompletionHandler(ModelCatalog catalog, ChatClientFa
         },
         turn.Content);
 
-    private static FinishReason ToFinishReason(ChatFinishReason? reason)
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retrying model {ModelId} after {Code} (retry {Retry}).")]
+    private static partial void LogRetry(ILogger logger, string modelId, CompletionErrorCode code, int retry);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Completion from model {ModelId} failed with {Code}: {Message}")]
+    private static partial void LogFailure(ILogger logger, string modelId, CompletionErrorCode code, string message);
+
+    private readonly record struct Step(bool HasUpdate, Exception? Exception);
+
+    private sealed class StreamState
     {
-        if (reason == ChatFinishReason.Length)
-        {
-            return FinishReason.Length;
-        }
+        public bool Received { get; set; }
 
-        if (reason == ChatFinishReason.ContentFilter)
-        {
-            return FinishReason.ContentFilter;
-        }
+        public bool Yielded { get; set; }
 
-        return reason == ChatFinishReason.ToolCalls ? FinishReason.ToolCalls : FinishReason.Stop;
+        public ChatFinishReason? FinishReason { get; set; }
+
+        public TokenUsage? Usage { get; private set; }
+
+        public void AddUsage(UsageDetails details)
+        {
+            var prompt = details.InputTokenCount ?? Usage?.PromptTokens ?? 0;
+            var completion = details.OutputTokenCount ?? Usage?.CompletionTokens ?? 0;
+            Usage = new TokenUsage(prompt, completion);
+        }
     }
 }

@@ -1,19 +1,23 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.RegularExpressions;
+using Arena.Modules.Providers.Contracts;
 using Microsoft.Extensions.AI;
 
 namespace Arena.Modules.Providers.Mock;
 
-internal sealed class MockOptions
-{
-    public int ChunkCount { get; set; } = 12;
-
-    public TimeSpan ChunkInterval { get; set; } = TimeSpan.FromMilliseconds(40);
-}
-
 /// A provider that needs no key: its reply is a pure function of the model id and the last user message,
 /// so two mock models answer the same prompt differently and every run answers it the same way.
-internal sealed class MockChatClient(string modelId, MockOptions settings) : IChatClient
+/// Markers in the last user message change its behaviour for that prompt only (so a demo or a test can
+/// provoke a failure without reconfiguring the Host):
+/// <c>[mock:fail-before-first]</c> fails before any chunk (code unavailable);
+/// <c>[mock:fail-after:N]</c> fails after N chunks (code unavailable);
+/// <c>[mock:stall]</c> sends nothing and never ends (the first-chunk timeout or the client ends it);
+/// <c>[mock:stall-after:N]</c> sends N chunks, then stalls (the idle timeout ends it);
+/// <c>[mock:length]</c> ends with finish reason length instead of stop.
+/// The same failures can be set for every prompt in <see cref="MockOptions"/>.
+internal sealed partial class MockChatClient(string modelId, MockOptions settings) : IChatClient
 {
     private static readonly string[] Words =
     [
@@ -31,13 +35,29 @@ internal sealed class MockChatClient(string modelId, MockOptions settings) : ICh
     {
         var history = messages.ToList();
         var prompt = history.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
+        var behaviour = Behaviour.From(prompt, settings);
         var reply = ComposeReply(modelId, prompt);
         var chunks = Split(reply, Math.Max(1, settings.ChunkCount));
 
-        foreach (var chunk in chunks)
+        if (behaviour.FailBeforeFirst)
         {
+            throw new MockProviderException(CompletionErrorCode.Unavailable, "The mock provider was told to fail before the first chunk.");
+        }
+
+        for (var index = 0; index < chunks.Count; index++)
+        {
+            if (index == behaviour.FailAfter)
+            {
+                throw new MockProviderException(CompletionErrorCode.Unavailable, $"The mock provider was told to fail after {index} chunks.");
+            }
+
+            if (index == behaviour.StallAfter)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            }
+
             await Task.Delay(settings.ChunkInterval, cancellationToken);
-            yield return new ChatResponseUpdate(ChatRole.Assistant, chunk) { ModelId = modelId };
+            yield return new ChatResponseUpdate(ChatRole.Assistant, chunks[index]) { ModelId = modelId };
         }
 
         var promptTokens = history.Sum(m => CountTokens(m.Text));
@@ -45,7 +65,7 @@ internal sealed class MockChatClient(string modelId, MockOptions settings) : ICh
         {
             Role = ChatRole.Assistant,
             ModelId = modelId,
-            FinishReason = ChatFinishReason.Stop,
+            FinishReason = behaviour.Length ? ChatFinishReason.Length : ChatFinishReason.Stop,
             Contents = [new UsageContent(new UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = CountTokens(reply), TotalTokenCount = promptTokens + CountTokens(reply) })],
         };
     }
@@ -101,5 +121,30 @@ internal sealed class MockChatClient(string modelId, MockOptions settings) : ICh
         }
 
         return hash;
+    }
+
+    [GeneratedRegex(@"\[mock:(?<name>fail-before-first|fail-after|stall|stall-after|length)(?::(?<count>\d+))?\]", RegexOptions.CultureInvariant)]
+    private static partial Regex Marker();
+
+    private readonly record struct Behaviour(bool FailBeforeFirst, int FailAfter, int StallAfter, bool Length)
+    {
+        public static Behaviour From(string prompt, MockOptions settings)
+        {
+            var behaviour = new Behaviour(settings.FailBeforeFirstChunk, settings.FailAfterChunks ?? -1, settings.StallAfterChunks ?? -1, false);
+            foreach (Match match in Marker().Matches(prompt))
+            {
+                var count = match.Groups["count"].Success ? int.Parse(match.Groups["count"].Value, CultureInfo.InvariantCulture) : 0;
+                behaviour = match.Groups["name"].Value switch
+                {
+                    "fail-before-first" => behaviour with { FailBeforeFirst = true },
+                    "fail-after" => behaviour with { FailAfter = count },
+                    "stall" => behaviour with { StallAfter = 0 },
+                    "stall-after" => behaviour with { StallAfter = count },
+                    _ => behaviour with { Length = true },
+                };
+            }
+
+            return behaviour;
+        }
     }
 }
