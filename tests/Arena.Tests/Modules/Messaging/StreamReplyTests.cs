@@ -255,7 +255,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
             lines.Add(line);
         }
 
-        // The test app sends a keep-alive after 1 s without events; the slow model's first chunk comes after 1.5 s.
+        // The test app sends a keep-alive after 0.4 s without events; the slow model's first chunk comes after 1.5 s.
         Assert.Contains(": keep-alive", lines);
         Assert.Equal("event: start", lines[1]);
     }
