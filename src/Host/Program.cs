@@ -22,6 +22,8 @@ builder.Services.AddMediator((MediatorOptions options) =>
         typeof(ProvidersModule),
         typeof(Arena.Modules.Providers.Contracts.FindModel),
         typeof(SessionsModule),
+        typeof(Arena.Modules.Sessions.Contracts.FindSession),
+        typeof(MessagingModule),
     ];
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
 });

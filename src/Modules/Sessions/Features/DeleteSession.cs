@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Arena.Modules.Sessions.Contracts;
 using Arena.Modules.Sessions.Persistence;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -13,10 +14,19 @@ internal static class DeleteSession
 {
     internal sealed record Command(string OwnerId, Guid SessionId) : ICommand<bool>;
 
-    internal sealed class Handler(SessionsDbContext db) : ICommandHandler<Command, bool>
+    internal sealed class Handler(SessionsDbContext db, IPublisher publisher) : ICommandHandler<Command, bool>
     {
-        public async ValueTask<bool> Handle(Command command, CancellationToken cancellationToken) =>
-            await db.Sessions.Where(s => s.Id == command.SessionId && s.OwnerId == command.OwnerId).ExecuteDeleteAsync(cancellationToken) > 0;
+        public async ValueTask<bool> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var deleted = await db.Sessions.Where(s => s.Id == command.SessionId && s.OwnerId == command.OwnerId).ExecuteDeleteAsync(cancellationToken) > 0;
+            if (deleted)
+            {
+                // Other modules keep data per session (messages) without a foreign key across schemas.
+                await publisher.Publish(new SessionDeleted(command.SessionId), cancellationToken);
+            }
+
+            return deleted;
+        }
     }
 
     internal static void Map(RouteGroupBuilder group) =>

@@ -1,0 +1,50 @@
+namespace Arena.Modules.Messaging.Domain;
+
+internal enum MessageRole
+{
+    User,
+    Assistant,
+}
+
+internal enum MessageStatus
+{
+    Streaming,
+    Success,
+    Error,
+    Cancelled,
+    Interrupted,
+}
+
+internal enum Participant
+{
+    A,
+    B,
+}
+
+internal sealed class Message
+{
+    public const string OneStreamPerSessionIndex = "ix_messages_one_stream_per_participant";
+
+    public Guid Id { get; init; }
+
+    public Guid SessionId { get; init; }
+
+    public MessageRole Role { get; init; }
+
+    public string Content { get; set; } = "";
+
+    public Guid? ParentId { get; init; }
+
+    public string? Model { get; init; }
+
+    public Participant? Participant { get; init; }
+
+    public MessageStatus Status { get; set; }
+
+    /// Serialized <see cref="MessageMetadata"/>, stored as jsonb and written whole at the end of a participant.
+    public string? Metadata { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}

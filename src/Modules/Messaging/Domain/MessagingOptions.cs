@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Arena.Modules.Messaging.Domain;
+
+/// Bound from <c>Arena:Messaging</c>.
+internal sealed class MessagingOptions
+{
+    public const string SectionName = "Arena:Messaging";
+
+    [Range(1, 10_000_000)]
+    public int MaxContentLength { get; set; } = 32_000;
+
+    /// How many characters of earlier conversation (newest first) each participant receives with a new turn.
+    [Range(0, 10_000_000)]
+    public int HistoryBudget { get; set; } = 48_000;
+
+    public TimeSpan PartialFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// Bounds the last writes of a stream, which must run even after the client went away.
+    public TimeSpan FinalWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

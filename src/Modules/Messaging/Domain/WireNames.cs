@@ -1,0 +1,41 @@
+using Arena.Modules.Providers.Contracts;
+
+namespace Arena.Modules.Messaging.Domain;
+
+/// The lowercase names both wire protocols and the stored metadata use for enum values.
+internal static class WireNames
+{
+    public static string Of(FinishReason reason) => reason switch
+    {
+        FinishReason.Stop => "stop",
+        FinishReason.Length => "length",
+        FinishReason.ContentFilter => "content_filter",
+        FinishReason.ToolCalls => "tool_calls",
+        FinishReason.Error => "error",
+        FinishReason.Cancelled => "cancelled",
+        _ => "unknown",
+    };
+
+    public static string Of(CompletionErrorCode code) => code switch
+    {
+        CompletionErrorCode.RateLimited => "rate_limited",
+        CompletionErrorCode.Unauthorized => "unauthorized",
+        CompletionErrorCode.BadRequest => "bad_request",
+        CompletionErrorCode.Unavailable => "unavailable",
+        CompletionErrorCode.Timeout => "timeout",
+        CompletionErrorCode.Cancelled => "cancelled",
+        CompletionErrorCode.Truncated => "truncated",
+        _ => "unknown",
+    };
+
+    public static string Of(Participant participant) => participant == Participant.A ? "a" : "b";
+
+    public static string Of(MessageStatus status) => status switch
+    {
+        MessageStatus.Streaming => "streaming",
+        MessageStatus.Success => "success",
+        MessageStatus.Error => "error",
+        MessageStatus.Cancelled => "cancelled",
+        _ => "interrupted",
+    };
+}

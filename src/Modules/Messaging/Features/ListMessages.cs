@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Persistence;
+using Arena.Modules.Sessions.Contracts;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Arena.Modules.Messaging.Features;
+
+internal static class ListMessages
+{
+    internal sealed record Query(string OwnerId, Guid SessionId) : IQuery<MessageList?>;
+
+    internal sealed record MessageList(IReadOnlyList<MessageResponse> Items);
+
+    internal sealed record MessageResponse(
+        Guid Id,
+        Guid SessionId,
+        string Role,
+        string Content,
+        Guid? ParentId,
+        string? Model,
+        string? Participant,
+        string Status,
+        MessageMetadata? Metadata,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset UpdatedAt);
+
+    internal sealed class Handler(IMediator mediator, MessagingDbContext db) : IQueryHandler<Query, MessageList?>
+    {
+        public async ValueTask<MessageList?> Handle(Query query, CancellationToken cancellationToken)
+        {
+            if (await mediator.Send(new FindSession(query.SessionId, query.OwnerId), cancellationToken) is null)
+            {
+                return null;
+            }
+
+            var messages = await db.Messages.AsNoTracking()
+                .Where(m => m.SessionId == query.SessionId)
+                .OrderBy(m => m.CreatedAt).ThenBy(m => m.Role == MessageRole.Assistant).ThenBy(m => m.Participant)
+                .ToListAsync(cancellationToken);
+            return new MessageList([.. messages.Select(m => new MessageResponse(
+                m.Id,
+                m.SessionId,
+                m.Role == MessageRole.User ? "user" : "assistant",
+                m.Content,
+                m.ParentId,
+                m.Model,
+                m.Participant is { } participant ? WireNames.Of(participant) : null,
+                WireNames.Of(m.Status),
+                MessageMetadata.Deserialize(m.Metadata),
+                m.CreatedAt,
+                m.UpdatedAt))]);
+        }
+    }
+
+    internal static void Map(IEndpointRouteBuilder api) =>
+        api.MapGet("/sessions/{id:guid}/messages", async Task<Results<Ok<MessageList>, NotFound>> (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
+                await mediator.Send(new Query(user.FindFirstValue("sub")!, id), cancellationToken) is { } list ? TypedResults.Ok(list) : TypedResults.NotFound())
+            .WithTags("Messages")
+            .WithName("ListMessages")
+            .WithSummary("The messages of one of the caller's sessions, oldest first, with status and metadata.");
+}

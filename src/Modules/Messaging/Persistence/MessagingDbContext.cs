@@ -1,0 +1,40 @@
+using Arena.Modules.Messaging.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Arena.Modules.Messaging.Persistence;
+
+internal sealed class MessagingDbContext(DbContextOptions<MessagingDbContext> options) : DbContext(options)
+{
+    public const string Schema = "messaging";
+
+    public DbSet<Message> Messages => Set<Message>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+        modelBuilder.ApplyConfiguration(new MessageConfiguration());
+    }
+}
+
+internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
+{
+    public void Configure(EntityTypeBuilder<Message> message)
+    {
+        message.ToTable("messages");
+        message.HasKey(m => m.Id);
+        message.Property(m => m.Id).ValueGeneratedNever();
+        message.Property(m => m.Role).HasConversion(r => r.ToString().ToLowerInvariant(), v => Enum.Parse<MessageRole>(v, true)).HasMaxLength(16);
+        message.Property(m => m.Status).HasConversion(s => s.ToString().ToLowerInvariant(), v => Enum.Parse<MessageStatus>(v, true)).HasMaxLength(16);
+        message.Property(m => m.Participant).HasConversion(p => p.ToString()!.ToLowerInvariant(), v => Enum.Parse<Participant>(v, true)).HasMaxLength(1);
+        message.Property(m => m.Model).HasMaxLength(200);
+        message.Property(m => m.Metadata).HasColumnType("jsonb");
+        message.HasIndex(m => new { m.SessionId, m.CreatedAt });
+        // The "one stream at a time per session" rule lives in the database so that it holds across requests and instances:
+        // a second start fails on insert. Start-up recovery releases rows a dead process left behind.
+        message.HasIndex(m => new { m.SessionId, m.Participant })
+            .IsUnique()
+            .HasFilter("status = 'streaming'")
+            .HasDatabaseName(Message.OneStreamPerSessionIndex);
+    }
+}

@@ -1,0 +1,11 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Arena.Modules.Messaging.Persistence;
+
+/// Lets `dotnet ef migrations add` build the model without a running Host or database.
+internal sealed class MessagingDbContextDesignFactory : IDesignTimeDbContextFactory<MessagingDbContext>
+{
+    public MessagingDbContext CreateDbContext(string[] args) =>
+        new((DbContextOptions<MessagingDbContext>)MessagingPersistence.Configure(new DbContextOptionsBuilder<MessagingDbContext>(), "Host=localhost;Database=arena_design").Options);
+}

@@ -1,0 +1,19 @@
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Providers.Contracts;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+internal enum StreamProtocol
+{
+    Data,
+    Sse,
+}
+
+/// One participant's part of a stream: the model, the placeholder row its reply goes to, and what the provider receives.
+internal sealed record ParticipantPlan(Participant Participant, string Model, Guid MessageId, IReadOnlyList<ChatTurn> Turns);
+
+/// A stream that passed every check and whose rows exist: from here on, errors travel inside the stream.
+internal sealed record OpenedStream(Guid SessionId, Guid UserMessageId, StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants)
+{
+    public bool IsCompare => Participants.Count > 1;
+}

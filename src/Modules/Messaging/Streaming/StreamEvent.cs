@@ -1,0 +1,21 @@
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Providers.Contracts;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+/// What a pipeline writes to the client, in the order it should reach it; the wire writers turn each into bytes.
+internal abstract record StreamEvent;
+
+internal sealed record StreamStarted(Participant Participant, Guid MessageId, string Model) : StreamEvent;
+
+internal sealed record StreamDelta(Participant Participant, string Content) : StreamEvent;
+
+internal sealed record StreamFailed(Participant Participant, string Code, string Message) : StreamEvent;
+
+internal sealed record StreamFinished(Participant Participant, string FinishReason, TokenUsage? Usage, long? TtftMs, long DurationMs) : StreamEvent;
+
+/// Nothing happened for a while; lets proxies and clients see the connection is alive.
+internal sealed record StreamKeepAlive : StreamEvent
+{
+    public static readonly StreamKeepAlive Instance = new();
+}

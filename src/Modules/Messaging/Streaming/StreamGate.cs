@@ -1,0 +1,184 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Providers.Contracts;
+using Arena.Modules.Sessions.Contracts;
+using Mediator;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+/// Everything that happens before the first byte of a stream, for every pipeline: the protocol, the body, the session,
+/// the history, and the rows. It answers either a problem to send instead of a stream, or the opened stream.
+internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IOptions<MessagingOptions> options)
+{
+    public const string ProtocolHeader = "X-Arena-Protocol";
+
+    internal sealed record Opening(IResult? Problem, OpenedStream? Stream);
+
+    public async Task<Opening> OpenAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var request = context.Request;
+        string? protocolName = request.Query["protocol"];
+        protocolName ??= request.Headers[ProtocolHeader];
+        StreamProtocol protocol;
+        if (string.IsNullOrEmpty(protocolName) || protocolName.Equals("data", StringComparison.OrdinalIgnoreCase))
+        {
+            protocol = StreamProtocol.Data;
+        }
+        else if (protocolName.Equals("sse", StringComparison.OrdinalIgnoreCase))
+        {
+            protocol = StreamProtocol.Sse;
+        }
+        else
+        {
+            return Invalid("protocol", "'protocol' must be 'data' or 'sse'.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return Invalid("body", "The body is not valid JSON.");
+        }
+
+        string content;
+        Guid sessionId;
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Invalid("body", "The body must be a JSON object with 'session_id' and 'messages'.");
+            }
+
+            var errors = new Dictionary<string, string[]>();
+            sessionId = ReadSessionId(document.RootElement, errors);
+            content = ReadNewTurn(document.RootElement, errors);
+            if (errors.Count > 0)
+            {
+                return new Opening(TypedResults.ValidationProblem(errors), null);
+            }
+        }
+
+        if (content.Length > settings.MaxContentLength)
+        {
+            return new Opening(
+                TypedResults.Problem(
+                    statusCode: StatusCodes.Status413PayloadTooLarge,
+                    title: "The message is too long.",
+                    detail: $"The last user message has {content.Length} characters; at most {settings.MaxContentLength} are accepted.",
+                    extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["messages"] = [$"The content exceeds {settings.MaxContentLength} characters."] } }),
+                null);
+        }
+
+        var ownerId = context.User.FindFirstValue("sub")!;
+        var session = await mediator.Send(new FindSession(sessionId, ownerId), cancellationToken);
+        if (session is null)
+        {
+            return new Opening(TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The session does not exist."), null);
+        }
+
+        var history = await recorder.LoadHistoryAsync(session.Id, cancellationToken);
+        var userMessageId = Guid.CreateVersion7();
+        List<ParticipantPlan> participants = [Plan(Participant.A, session.ModelA, history, content, settings.HistoryBudget)];
+        if (session is { Mode: SessionKind.Compare, ModelB: { } modelB })
+        {
+            participants.Add(Plan(Participant.B, modelB, history, content, settings.HistoryBudget));
+        }
+
+        // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
+        if (!await recorder.TryStartAsync(session.Id, userMessageId, content, participants, CancellationToken.None))
+        {
+            return new Opening(
+                TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A reply is already streaming in this session.", detail: "Wait for it to finish, then send the next message."),
+                null);
+        }
+
+        return new Opening(null, new OpenedStream(session.Id, userMessageId, protocol, participants));
+    }
+
+    private static Opening Invalid(string field, string message) =>
+        new(TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }), null);
+
+    private static Guid ReadSessionId(JsonElement body, Dictionary<string, string[]> errors)
+    {
+        if (!body.TryGetProperty("session_id", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors["session_id"] = ["'session_id' is required."];
+            return Guid.Empty;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !Guid.TryParse(value.GetString(), out var id))
+        {
+            errors["session_id"] = ["'session_id' must be a uuid."];
+            return Guid.Empty;
+        }
+
+        return id;
+    }
+
+    /// The new turn is the last user message; earlier ones in the body are ignored because the server keeps the history.
+    private static string ReadNewTurn(JsonElement body, Dictionary<string, string[]> errors)
+    {
+        if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+        {
+            errors["messages"] = ["'messages' is required: a list of {role, content}."];
+            return "";
+        }
+
+        JsonElement? last = null;
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.ValueEquals("user"u8))
+            {
+                last = message;
+            }
+        }
+
+        if (last is null)
+        {
+            errors["messages"] = ["'messages' must contain a user message."];
+            return "";
+        }
+
+        if (!last.Value.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(content.GetString()))
+        {
+            errors["messages"] = ["The last user message must have a non-empty string 'content'."];
+            return "";
+        }
+
+        return content.GetString()!;
+    }
+
+    /// The participant's earlier conversation, newest first until the budget is spent, then oldest first, then the new turn.
+    private static ParticipantPlan Plan(Participant participant, string model, List<StreamRecorder.HistoryEntry> history, string content, int budget)
+    {
+        var turns = new List<ChatTurn>();
+        var spent = 0;
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            var entry = history[i];
+            if (entry.Role == MessageRole.Assistant && entry.Participant != participant)
+            {
+                continue;
+            }
+
+            spent += entry.Content.Length;
+            if (spent > budget)
+            {
+                break;
+            }
+
+            turns.Add(new ChatTurn(entry.Role == MessageRole.User ? ChatTurnRole.User : ChatTurnRole.Assistant, entry.Content));
+        }
+
+        turns.Reverse();
+        turns.Add(new ChatTurn(ChatTurnRole.User, content));
+        return new ParticipantPlan(participant, model, Guid.CreateVersion7(), turns);
+    }
+}

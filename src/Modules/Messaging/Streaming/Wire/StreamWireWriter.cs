@@ -1,0 +1,39 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Arena.Modules.Messaging.Streaming.Wire;
+
+/// Turns stream events into the bytes of one wire protocol, straight into the response's buffer (UTF-8, no string in between).
+/// One instance per response: it reuses one JSON writer and, for SSE, numbers the events.
+/// JSON strings keep non-ASCII text as raw UTF-8 (clients read UTF-8 anyway and it is up to six times smaller than \u escapes);
+/// quotes, backslashes and control characters are escaped, and characters outside the BMP travel as \u surrogate pairs,
+/// as System.Text.Json does for every encoder.
+internal abstract class StreamWireWriter
+{
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private Utf8JsonWriter? json;
+
+    public static StreamWireWriter For(StreamProtocol protocol) => protocol == StreamProtocol.Sse ? new SseWireWriter() : new DataWireWriter();
+
+    /// Writes the event; false when this protocol sends nothing for it (then there is nothing to flush).
+    public abstract bool Write(StreamEvent streamEvent, IBufferWriter<byte> output);
+
+    /// Writes what closes the response after the last event; false when this protocol sends nothing.
+    public abstract bool WriteEnd(IBufferWriter<byte> output);
+
+    protected Utf8JsonWriter Json(IBufferWriter<byte> output)
+    {
+        if (json is null)
+        {
+            json = new Utf8JsonWriter(output, JsonOptions);
+        }
+        else
+        {
+            json.Reset(output);
+        }
+
+        return json;
+    }
+}

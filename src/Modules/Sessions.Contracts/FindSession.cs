@@ -1,0 +1,23 @@
+using Mediator;
+
+namespace Arena.Modules.Sessions.Contracts;
+
+/// <summary>
+/// Looks up a session of <see cref="OwnerId"/>; answers <c>null</c> when it does not exist or belongs to someone else,
+/// so that callers answer both cases alike.
+/// </summary>
+public sealed record FindSession(Guid SessionId, string OwnerId) : IQuery<SessionInfo?>;
+
+/// <summary>A session as other modules see it: its mode and the model of each participant.</summary>
+/// <param name="Id">The session id.</param>
+/// <param name="Mode">Direct (participant <c>a</c> only) or compare (<c>a</c> and <c>b</c>).</param>
+/// <param name="ModelA">The model of participant <c>a</c>.</param>
+/// <param name="ModelB">The model of participant <c>b</c>; <c>null</c> in direct mode.</param>
+public sealed record SessionInfo(Guid Id, SessionKind Mode, string ModelA, string? ModelB);
+
+/// <summary>How many models answer each prompt of a session.</summary>
+public enum SessionKind
+{
+    Direct,
+    Compare,
+}
