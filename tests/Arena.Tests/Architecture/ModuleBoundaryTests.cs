@@ -9,6 +9,8 @@ public sealed class ModuleBoundaryTests
 {
     private static readonly Assembly[] Modules = [typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(ProvidersModule).Assembly];
 
+    private static readonly Assembly[] Contracts = [typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly, typeof(Arena.Modules.Sessions.Contracts.FindSession).Assembly];
+
     [Fact]
     public void Modules_ReferenceOtherModules_OnlyThroughContracts()
     {
@@ -40,7 +42,7 @@ public sealed class ModuleBoundaryTests
     [Fact]
     public void Handlers_InEveryModule_AreInternal()
     {
-        var handlers = Modules.Append(typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly)
+        var handlers = Modules.Concat(Contracts)
             .SelectMany(a => a.GetTypes())
             .Where(t => t.GetInterfaces().Any(i => i.Namespace == "Mediator" && i.Name.Contains("Handler", StringComparison.Ordinal)))
             .ToList();
@@ -52,10 +54,21 @@ public sealed class ModuleBoundaryTests
     [Fact]
     public void Contracts_DependOnNothingButMediator()
     {
-        var contracts = typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly;
+        foreach (var contracts in Contracts)
+        {
+            var references = contracts.GetReferencedAssemblies().Select(r => r.Name!).Where(n => !n.StartsWith("System", StringComparison.Ordinal) && n != "netstandard");
 
-        var references = contracts.GetReferencedAssemblies().Select(r => r.Name!).Where(n => !n.StartsWith("System", StringComparison.Ordinal) && n != "netstandard");
+            Assert.Equal(["Mediator"], references);
+        }
+    }
 
-        Assert.Equal(["Mediator"], references);
+    [Fact]
+    public void Contracts_ExposeOnlyRecordsAndEnums()
+    {
+        foreach (var type in Contracts.SelectMany(a => a.GetExportedTypes()))
+        {
+            var isRecord = type.GetMethod("<Clone>$") is not null;
+            Assert.True(isRecord || type.IsEnum, $"{type.FullName} is neither a record nor an enum");
+        }
     }
 }
