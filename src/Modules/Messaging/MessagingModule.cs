@@ -19,6 +19,7 @@ public static class MessagingModule
         builder.AddMessagingPersistence();
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.PartialFlushInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero && o.FinalWriteTimeout > TimeSpan.Zero, "Arena:Messaging intervals must be positive.")
+            .Validate(o => o.StreamHostHeartbeat > TimeSpan.Zero && o.StreamHostLease > 2 * o.StreamHostHeartbeat, "Arena:Messaging:StreamHostLease must span more than two heartbeats.")
             .ValidateOnStart();
         builder.Services.AddSingleton<StreamRecorder>();
         builder.Services.AddScoped<StreamGate>();

@@ -41,6 +41,9 @@ internal sealed class Message
 
     public MessageStatus Status { get; set; }
 
+    /// The process streaming this reply, while it is <see cref="MessageStatus.Streaming"/>.
+    public Guid? StreamHostId { get; init; }
+
     /// Serialized <see cref="MessageMetadata"/>, stored as jsonb and written whole at the end of a participant.
     public string? Metadata { get; set; }
 

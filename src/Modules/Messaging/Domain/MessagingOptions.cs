@@ -18,6 +18,13 @@ internal sealed class MessagingOptions
 
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// How often this process renews its lease on the replies it streams, and sweeps replies whose host stopped renewing.
+    public TimeSpan StreamHostHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// A host silent this long is taken for dead: its streaming replies become interrupted. Several heartbeats long,
+    /// so that a slow database round trip does not cost a live stream its row.
+    public TimeSpan StreamHostLease { get; set; } = TimeSpan.FromSeconds(20);
+
     /// Bounds the last writes of a stream, which must run even after the client went away.
     public TimeSpan FinalWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

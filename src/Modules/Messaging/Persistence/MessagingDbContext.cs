@@ -10,10 +10,18 @@ internal sealed class MessagingDbContext(DbContextOptions<MessagingDbContext> op
 
     public DbSet<Message> Messages => Set<Message>();
 
+    public DbSet<StreamHost> StreamHosts => Set<StreamHost>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
         modelBuilder.ApplyConfiguration(new MessageConfiguration());
+        modelBuilder.Entity<StreamHost>(host =>
+        {
+            host.ToTable("stream_hosts");
+            host.HasKey(h => h.Id);
+            host.Property(h => h.Id).ValueGeneratedNever();
+        });
     }
 }
 
@@ -31,7 +39,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.Metadata).HasColumnType("jsonb");
         message.HasIndex(m => new { m.SessionId, m.CreatedAt });
         // The "one stream at a time per session" rule lives in the database so that it holds across requests and instances:
-        // a second start fails on insert. Start-up recovery releases rows a dead process left behind.
+        // a second start fails on insert. The stream-host sweep releases rows a dead process left behind.
         message.HasIndex(m => new { m.SessionId, m.Participant })
             .IsUnique()
             .HasFilter("status = 'streaming'")

@@ -1,4 +1,3 @@
-using Arena.Modules.Messaging.Domain;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,30 +31,27 @@ internal static class MessagingPersistence
         });
         builder.Services.AddScoped(services => services.GetRequiredService<IDbContextFactory<MessagingDbContext>>().CreateDbContext());
         builder.Services.AddHealthChecks().AddDbContextCheck<MessagingDbContext>("messaging-db", tags: ["ready"]);
+        builder.Services.AddSingleton<StreamHostLease>();
+        // Registered in this order: the schema exists before the lease's heartbeat first touches it.
         builder.Services.AddHostedService<MessagingStartup>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StreamHostLease>());
     }
 }
 
-/// Brings the schema up to date, then marks replies that a dead process left in <c>streaming</c> as <c>interrupted</c>
-/// (keeping their last flushed content), which also releases the one-stream-per-session guard for their sessions.
-internal sealed class MessagingStartup(IDbContextFactory<MessagingDbContext> contexts, IConfiguration configuration, TimeProvider clock, ILogger<MessagingStartup> logger) : IHostedService
+/// Brings the schema up to date before the first request, then takes this process's stream lease and interrupts the
+/// replies that dead processes left in <c>streaming</c>, which also releases the one-stream-per-session guard for them.
+internal sealed class MessagingStartup(IDbContextFactory<MessagingDbContext> contexts, StreamHostLease lease, IConfiguration configuration, ILogger<MessagingStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (configuration.GetValue("Arena:Database:MigrateOnStartup", true))
         {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             await db.Database.MigrateAsync(cancellationToken);
             logger.LogInformation("Messaging schema is up to date");
         }
 
-        var now = clock.GetUtcNow();
-        var interrupted = await db.Messages.Where(m => m.Status == MessageStatus.Streaming)
-            .ExecuteUpdateAsync(set => set.SetProperty(m => m.Status, MessageStatus.Interrupted).SetProperty(m => m.UpdatedAt, now), cancellationToken);
-        if (interrupted > 0)
-        {
-            logger.LogWarning("Marked {Count} replies left streaming by a previous process as interrupted", interrupted);
-        }
+        await lease.RenewAndSweepAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -9,7 +9,7 @@ namespace Arena.Modules.Messaging.Streaming;
 
 /// Every database write of a stream, shared by both pipelines: the start (one round trip), the periodic partial content,
 /// and the end of each participant. Each call uses its own short-lived context because participants write concurrently.
-internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> contexts, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<StreamRecorder> logger)
+internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> contexts, StreamHostLease host, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<StreamRecorder> logger)
 {
     internal sealed record HistoryEntry(MessageRole Role, Participant? Participant, string Content, DateTimeOffset CreatedAt);
 
@@ -51,6 +51,7 @@ internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> conte
                 Model = participant.Model,
                 Participant = participant.Participant,
                 Status = MessageStatus.Streaming,
+                StreamHostId = host.Id,
                 CreatedAt = now,
                 UpdatedAt = now,
             });

@@ -124,23 +124,28 @@ public sealed class StreamChecksTests(MessagingApp app) : IClassFixture<Messagin
     }
 
     [Fact]
-    public async Task Startup_RepliesLeftStreaming_AreInterruptedWithTheirContentAndReleaseTheSession()
+    public async Task Startup_RepliesOfADeadHost_AreInterruptedWithTheirContentAndReleaseTheSession()
     {
         using var client = app.As("recovery");
         var session = await app.CreateSessionAsync(client, MessagingApp.Fast);
         var user = Guid.CreateVersion7();
         var reply = Guid.CreateVersion7();
-        // What a process that died mid-stream leaves behind: the last flushed partial content, still streaming.
+        var host = Guid.CreateVersion7();
+        // What a process that died mid-stream leaves behind: the last flushed partial content, still streaming. Its host
+        // is alive while the guard is checked, so that the app's own heartbeat sweep cannot race the assertion.
         await app.ExecuteAsync(
             """
-            INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, created_at, updated_at)
-            VALUES (@user, @session, 'user', 'before the crash', NULL, NULL, NULL, 'success', now(), now()),
-                   (@reply, @session, 'assistant', 'half an ans', @user, 'fast-model', 'a', 'streaming', now(), now())
+            INSERT INTO messaging.stream_hosts (id, started_at, heartbeat_at) VALUES (@host, now(), now() + interval '1 hour');
+            INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at)
+            VALUES (@user, @session, 'user', 'before the crash', NULL, NULL, NULL, 'success', NULL, now(), now()),
+                   (@reply, @session, 'assistant', 'half an ans', @user, 'fast-model', 'a', 'streaming', @host, now(), now())
             """,
+            ("host", host),
             ("user", user),
             ("reply", reply),
             ("session", session));
         await ProblemAssert.IsProblem(await client.SendAsync(MessagingApp.StreamRequest(session, "blocked")), HttpStatusCode.Conflict);
+        await app.ExecuteAsync("UPDATE messaging.stream_hosts SET heartbeat_at = now() - interval '1 hour' WHERE id = @host", ("host", host));
 
         var startup = app.Services.GetServices<IHostedService>().OfType<MessagingStartup>().Single();
         await startup.StartAsync(CancellationToken.None);

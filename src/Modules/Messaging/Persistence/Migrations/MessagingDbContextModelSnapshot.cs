@@ -72,6 +72,10 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
+                    b.Property<Guid?>("StreamHostId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("stream_host_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -88,6 +92,26 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                         .HasFilter("status = 'streaming'");
 
                     b.ToTable("messages", "messaging");
+                });
+
+            modelBuilder.Entity("Arena.Modules.Messaging.Domain.StreamHost", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_stream_hosts");
+
+                    b.ToTable("stream_hosts", "messaging");
                 });
 #pragma warning restore 612, 618
         }
