@@ -34,7 +34,6 @@ public class MessagingApp : ArenaApp
         settings["Arena:Models:slow-model:Provider"] = "slow";
         settings["Arena:Models:down-model:Provider"] = "down";
         settings["Arena:Models:down-model:ProviderModel"] = "gpt-test";
-        settings["Arena:Messaging:KeepAliveInterval"] = "00:00:00.400";
         // Every request goes through the gateway on the public path: streaming unless a test asks for legacy by header.
         settings["Arena:Gateway:StreamingShare"] = "100";
         settings["Arena:Gateway:AllowOverrideHeader"] = "true";

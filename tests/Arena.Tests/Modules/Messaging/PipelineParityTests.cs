@@ -119,23 +119,6 @@ public sealed partial class PipelineParityTests(MessagingApp app) : IClassFixtur
         Assert.Equal(2, await app.CountRowsAsync(session));
     }
 
-    [Fact]
-    public async Task LegacyPipeline_SseIdleLongerThanKeepAlive_SendsKeepAliveComment()
-    {
-        using var client = app.As("parity-keep-alive");
-        var session = await app.CreateSessionAsync(client, MessagingApp.Slow);
-
-        using var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Slowly", protocol: "sse", pipeline: Legacy), HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        var lines = new List<string>();
-        while (await reader.ReadLineAsync() is { } line && !line.StartsWith("event: delta", StringComparison.Ordinal))
-        {
-            lines.Add(line);
-        }
-
-        Assert.Contains(": keep-alive", lines);
-    }
-
     private async Task<string[]> RowsAsync(HttpClient client, Guid session)
     {
         var messages = await app.MessagesAsync(client, session);

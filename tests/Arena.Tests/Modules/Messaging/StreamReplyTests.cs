@@ -242,25 +242,6 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
     }
 
     [Fact]
-    public async Task StreamMessage_SseIdleLongerThanKeepAlive_SendsKeepAliveComment()
-    {
-        using var client = app.As("keep-alive");
-        var session = await app.CreateSessionAsync(client, MessagingApp.Slow);
-
-        using var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Slowly", protocol: "sse"), HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        var lines = new List<string>();
-        while (await reader.ReadLineAsync() is { } line && !line.StartsWith("event: delta", StringComparison.Ordinal))
-        {
-            lines.Add(line);
-        }
-
-        // The test app sends a keep-alive after 0.4 s without events; the slow model's first chunk comes after 1.5 s.
-        Assert.Contains(": keep-alive", lines);
-        Assert.Equal("event: start", lines[1]);
-    }
-
-    [Fact]
     public async Task DeleteSession_WithMessages_DeletesTheMessages()
     {
         using var client = app.As("delete");
