@@ -31,6 +31,15 @@ internal static class ServiceDefaults
 
         // Issuer, audiences and signing keys come from Authentication:Schemes:Bearer (dotnet user-jwts writes them in development).
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options => options.MapInboundClaims = false);
+        if (!builder.Environment.IsDevelopment())
+        {
+            // Without these every token is refused at request time; say so at start-up instead. Development is exempt
+            // because its signing key appears only once `dotnet user-jwts create` has run.
+            services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+                .Validate(HasTokenValidation, "Authentication:Schemes:Bearer needs an Authority or SigningKeys, and ValidAudiences (see README).")
+                .ValidateOnStart();
+        }
+
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
 
@@ -51,6 +60,14 @@ internal static class ServiceDefaults
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("Arena API"));
         return app;
+    }
+
+    private static bool HasTokenValidation(JwtBearerOptions options)
+    {
+        var parameters = options.TokenValidationParameters;
+        var hasKeys = !string.IsNullOrEmpty(options.Authority) || parameters.IssuerSigningKey is not null || parameters.IssuerSigningKeys?.Any() == true;
+        var hasAudience = !parameters.ValidateAudience || !string.IsNullOrEmpty(parameters.ValidAudience) || parameters.ValidAudiences?.Any() == true;
+        return hasKeys && hasAudience;
     }
 
     public static void ConfigureJson(JsonSerializerOptions options)
