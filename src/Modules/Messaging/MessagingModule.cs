@@ -21,6 +21,7 @@ public static class MessagingModule
             .Validate(o => o.PartialFlushInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero && o.FinalWriteTimeout > TimeSpan.Zero, "Arena:Messaging intervals must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<StreamRecorder>();
+        builder.Services.AddSingleton<StreamTelemetry>();
         builder.Services.AddScoped<StreamGate>();
         builder.Services.AddScoped<ArrivalMerge>();
         builder.Services.AddScoped<LegacyPump>();
