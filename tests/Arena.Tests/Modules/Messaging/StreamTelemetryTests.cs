@@ -109,6 +109,38 @@ public sealed class StreamTelemetryTests(StreamTelemetryApp app) : IClassFixture
     [Theory]
     [InlineData("streaming")]
     [InlineData("legacy")]
+    public async Task Stream_ConflictThenClientGone_RecordsConflictThenCancelledAndActiveBackToZero(string pipeline)
+    {
+        using var telemetry = app.Listen();
+        using var hasty = app.Hasty($"telemetry-gone-{pipeline}");
+        var session = await app.CreateSessionAsync(hasty, MessagingApp.Slow);
+
+        using (var running = await hasty.SendAsync(MessagingApp.StreamRequest(session, "Take your time", pipeline: pipeline), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, running.StatusCode);
+            await ProblemAssert.IsProblem(await hasty.SendAsync(MessagingApp.StreamRequest(session, "Me too", pipeline: pipeline)), HttpStatusCode.Conflict);
+            Assert.Equal([1d], telemetry.Of(Active, pipeline).Select(m => m.Value));
+        }
+
+        // The server learns of the disconnect on its own schedule; the bound is generous for a loaded machine. The stream's
+        // last record is the end of its activity.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (telemetry.Of(Active, pipeline).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var requests = telemetry.Of(Requests, pipeline);
+        Assert.Equal(["cancelled", "conflict"], requests.Select(r => r.Tag("arena.outcome")).Order(StringComparer.Ordinal));
+        // The conflicting request found the session, so its mode is known.
+        Assert.All(requests, r => Assert.Equal("direct", r.Tag("arena.session_mode")));
+        Assert.Equal("cancelled", Assert.Single(telemetry.Of(Duration, pipeline)).Tag("arena.status"));
+        Assert.Equal([1d, -1d], telemetry.Of(Active, pipeline).Select(m => m.Value));
+    }
+
+    [Theory]
+    [InlineData("streaming")]
+    [InlineData("legacy")]
     public async Task Stream_CompareWithOneFailingParticipant_RecordsOneSuccessAndOneErrorDuration(string pipeline)
     {
         using var telemetry = app.Listen();
