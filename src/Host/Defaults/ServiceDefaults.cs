@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Arena.Host.Gateway;
 using FluentValidation;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -44,7 +45,8 @@ internal static class ServiceDefaults
             .AddPolicy(ApiPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
 
         services.AddHealthChecks();
-        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
+        // The public stream route is the gateway's, invisible to endpoint discovery, so it is described by hand.
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>().AddDocumentTransformer<StreamApiDocumentTransformer>());
         return builder;
     }
 

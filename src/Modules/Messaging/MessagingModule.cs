@@ -22,6 +22,7 @@ public static class MessagingModule
             .Validate(o => o.StreamHostHeartbeat > TimeSpan.Zero && o.StreamHostLease > 2 * o.StreamHostHeartbeat, "Arena:Messaging:StreamHostLease must span more than two heartbeats.")
             .ValidateOnStart();
         builder.Services.AddSingleton<StreamRecorder>();
+        builder.Services.AddSingleton<StreamTelemetry>();
         builder.Services.AddScoped<StreamGate>();
         builder.Services.AddScoped<ArrivalMerge>();
         builder.Services.AddScoped<LegacyPump>();

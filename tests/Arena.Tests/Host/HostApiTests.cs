@@ -87,6 +87,48 @@ public sealed class HostApiTests(ArenaApp app) : IClassFixture<ArenaApp>
     }
 
     [Fact]
+    public async Task OpenApi_Document_DescribesGatewayStreamRoute()
+    {
+        using var client = app.Anonymous();
+
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json")).RootElement;
+
+        var operation = document.GetProperty("paths").GetProperty("/api/messages/stream/").GetProperty("post");
+        var body = operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal("uuid", body.GetProperty("properties").GetProperty("session_id").GetProperty("format").GetString());
+        var message = body.GetProperty("properties").GetProperty("messages").GetProperty("items").GetProperty("properties");
+        Assert.True(message.TryGetProperty("role", out _));
+        Assert.True(message.TryGetProperty("content", out _));
+        var parameters = operation.GetProperty("parameters").EnumerateArray()
+            .Select(p => $"{p.GetProperty("in").GetString()}:{p.GetProperty("name").GetString()}")
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(["header:X-Arena-Pipeline", "header:X-Arena-Protocol", "query:protocol"], parameters);
+        var responses = operation.GetProperty("responses");
+        var stream = responses.GetProperty("200");
+        Assert.True(stream.GetProperty("content").TryGetProperty("text/event-stream", out _));
+        // Both wire formats are described: the data lines' camelCase and the server-sent events' snake_case.
+        Assert.Contains("finishReason", stream.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("finish_reason", stream.GetProperty("description").GetString(), StringComparison.Ordinal);
+        foreach (var status in new[] { "400", "401", "404", "409", "413" })
+        {
+            var problem = responses.GetProperty(status).GetProperty("content").GetProperty("application/problem+json").GetProperty("schema");
+            var reference = problem.GetProperty("$ref").GetString()!;
+            var schema = document.GetProperty("components").GetProperty("schemas").GetProperty(reference[(reference.LastIndexOf('/') + 1)..]);
+            Assert.True(schema.GetProperty("properties").TryGetProperty("errors", out _), status);
+        }
+    }
+
+    [Fact]
+    public async Task StreamRoute_WithoutToken_Returns401Problem()
+    {
+        using var client = app.Anonymous();
+
+        var response = await client.PostAsync("/api/messages/stream/", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        await ProblemAssert.IsProblem(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task ApiReferencePage_Anonymous_ServesHtml()
     {
         using var client = app.Anonymous();

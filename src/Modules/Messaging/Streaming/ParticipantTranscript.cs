@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Providers.Contracts;
@@ -6,7 +7,8 @@ namespace Arena.Modules.Messaging.Streaming;
 
 /// One participant's reply as it streams: turns provider updates into stream events, accumulates the content, keeps the
 /// timings, and knows the final row. It awaits nothing, so each pipeline drives it with its own concurrency model.
-internal sealed class ParticipantTranscript(ParticipantPlan plan, TimeProvider clock, TimeSpan partialFlushInterval)
+/// It reports to the stream's trace at the start, the first chunk and the first end only, so chunks cost no telemetry.
+internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace trace, TimeProvider clock, TimeSpan partialFlushInterval)
 {
     private readonly StringBuilder content = new();
     private long startedAt;
@@ -17,6 +19,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, TimeProvider c
     private FinishReason? finishReason;
     private TokenUsage? usage;
     private ErrorMetadata? error;
+    private Activity? span;
 
     public ParticipantPlan Plan => plan;
 
@@ -28,6 +31,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, TimeProvider c
 
     public StreamStarted Start()
     {
+        span = trace.StartReply(plan);
         startedAt = clock.GetTimestamp();
         lastFlushAt = startedAt;
         return new StreamStarted(plan.Participant, plan.MessageId, plan.Model);
@@ -40,15 +44,20 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, TimeProvider c
         switch (update)
         {
             case CompletionText text:
-                firstChunkAt ??= clock.GetTimestamp();
+                if (firstChunkAt is null)
+                {
+                    firstChunkAt = clock.GetTimestamp();
+                    trace.FirstChunk(plan, span, clock.GetElapsedTime(startedAt, firstChunkAt.Value));
+                }
+
                 content.Append(text.Text);
                 return new StreamDelta(plan.Participant, text.Text);
             case CompletionFinished finished:
                 End(MessageStatus.Success, finished.Reason, finished.Usage);
                 return null;
             case CompletionFailed failed:
-                End(MessageStatus.Error, FinishReason.Error, failed.Usage);
                 error = new ErrorMetadata(WireNames.Of(failed.Code), failed.Message);
+                End(MessageStatus.Error, FinishReason.Error, failed.Usage);
                 return new StreamFailed(plan.Participant, error.Code, error.Message);
             default:
                 return null;
@@ -75,8 +84,8 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, TimeProvider c
     /// The pipeline itself failed while reading the provider; the message does not leak internals.
     public StreamFailed Fail(CompletionErrorCode code, string message)
     {
-        End(MessageStatus.Error, FinishReason.Error, usage);
         error = new ErrorMetadata(WireNames.Of(code), message);
+        End(MessageStatus.Error, FinishReason.Error, usage);
         return new StreamFailed(plan.Participant, error.Code, error.Message);
     }
 
@@ -99,10 +108,17 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, TimeProvider c
 
     private void End(MessageStatus status, FinishReason reason, TokenUsage? finalUsage)
     {
+        // A failure while leaving a finished provider stream may still turn a success into an error; the trace keeps
+        // the first end so that each reply counts once.
+        var first = !IsTerminal;
         Status = status;
         finishReason = reason;
         usage = finalUsage;
         endedAt = clock.GetTimestamp();
+        if (first)
+        {
+            trace.EndReply(span, status, WireNames.Of(reason), error?.Code, clock.GetElapsedTime(startedAt, endedAt.Value));
+        }
     }
 
     private long? TtftMs() => firstChunkAt is { } first ? (long)clock.GetElapsedTime(startedAt, first).TotalMilliseconds : null;

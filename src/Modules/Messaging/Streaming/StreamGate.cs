@@ -10,14 +10,30 @@ using Microsoft.Extensions.Options;
 namespace Arena.Modules.Messaging.Streaming;
 
 /// Everything that happens before the first byte of a stream, for every pipeline: the protocol, the body, the session,
-/// the history, and the rows. It answers either a problem to send instead of a stream, or the opened stream.
+/// the history, and the rows. It answers either a problem to send instead of a stream, or the opened stream, and tells the
+/// request's trace which one.
 internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IOptions<MessagingOptions> options)
 {
     public const string ProtocolHeader = "X-Arena-Protocol";
 
     internal sealed record Opening(IResult? Problem, OpenedStream? Stream);
 
-    public async Task<Opening> OpenAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<Opening> OpenAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken)
+    {
+        var opening = await CheckAsync(context, trace, cancellationToken);
+        if (opening.Stream is null)
+        {
+            trace.Refused(opening.Problem!);
+        }
+        else
+        {
+            trace.Opened();
+        }
+
+        return opening;
+    }
+
+    private async Task<Opening> CheckAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var request = context.Request;
@@ -36,6 +52,8 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         {
             return Invalid("protocol", "'protocol' must be 'data' or 'sse'.");
         }
+
+        trace.Protocol(protocol);
 
         JsonDocument document;
         try
@@ -83,6 +101,8 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
             return new Opening(TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The session does not exist."), null);
         }
 
+        trace.Session(session.Id, session.Mode);
+
         var history = await recorder.LoadHistoryAsync(session.Id, cancellationToken);
         var userMessageId = Guid.CreateVersion7();
         List<ParticipantPlan> participants = [Plan(Participant.A, session.ModelA, history, content, settings.HistoryBudget)];
@@ -99,7 +119,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
                 null);
         }
 
-        return new Opening(null, new OpenedStream(session.Id, userMessageId, protocol, participants));
+        return new Opening(null, new OpenedStream(session.Id, userMessageId, protocol, participants, trace));
     }
 
     private static Opening Invalid(string field, string message) =>

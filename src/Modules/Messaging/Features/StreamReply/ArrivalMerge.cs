@@ -14,7 +14,7 @@ namespace Arena.Modules.Messaging.Features.StreamReply;
 /// it writes them; a failure ends only that participant; cancelling the enumeration cancels every producer at once.
 internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<ArrivalMerge> logger)
 {
-    public async IAsyncEnumerable<StreamEvent> RunAsync(IReadOnlyList<ParticipantPlan> participants, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StreamEvent> RunAsync(StreamTrace trace, IReadOnlyList<ParticipantPlan> participants, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<StreamEvent>(new BoundedChannelOptions(64) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -22,7 +22,7 @@ internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, 
         var producers = new Task[participants.Count];
         for (var i = 0; i < participants.Count; i++)
         {
-            producers[i] = ProduceAsync(participants[i], channel.Writer, stop.Token);
+            producers[i] = ProduceAsync(participants[i], trace, channel.Writer, stop.Token);
         }
 
         var keepAlive = KeepAliveAsync(channel.Writer, activity, stop.Token);
@@ -81,10 +81,10 @@ internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, 
         }
     }
 
-    private async Task ProduceAsync(ParticipantPlan plan, ChannelWriter<StreamEvent> writer, CancellationToken cancellationToken)
+    private async Task ProduceAsync(ParticipantPlan plan, StreamTrace trace, ChannelWriter<StreamEvent> writer, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var transcript = new ParticipantTranscript(plan, clock, options.Value.PartialFlushInterval);
+        var transcript = new ParticipantTranscript(plan, trace, clock, options.Value.PartialFlushInterval);
         var recorded = false;
         try
         {

@@ -16,11 +16,12 @@ internal static class StreamReplyEndpoint
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes, string pattern) =>
         routes.MapPost(pattern, HandleAsync).ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, StreamGate gate, IMediator mediator)
+    private static async Task HandleAsync(HttpContext context, StreamGate gate, IMediator mediator, StreamTelemetry telemetry)
     {
         StreamResponse.MarkPipeline(context, Pipeline);
         var cancellationToken = context.RequestAborted;
-        var opening = await gate.OpenAsync(context, cancellationToken);
+        using var trace = telemetry.Begin(Pipeline, cancellationToken);
+        var opening = await gate.OpenAsync(context, trace, cancellationToken);
         if (opening.Stream is not { } stream)
         {
             await opening.Problem!.ExecuteAsync(context);
@@ -53,5 +54,7 @@ internal static class StreamReplyEndpoint
         {
             // The client went away; the participants saved their partial replies as cancelled.
         }
+
+        trace.Completed();
     }
 }

@@ -12,11 +12,11 @@ internal sealed record StreamCompareReply(OpenedStream Stream) : IStreamQuery<St
 internal sealed class StreamDirectReplyHandler(ArrivalMerge merge) : IStreamQueryHandler<StreamDirectReply, StreamEvent>
 {
     public IAsyncEnumerable<StreamEvent> Handle(StreamDirectReply query, CancellationToken cancellationToken) =>
-        merge.RunAsync(query.Stream.Participants.Take(1).ToList(), cancellationToken);
+        merge.RunAsync(query.Stream.Trace, query.Stream.Participants.Take(1).ToList(), cancellationToken);
 }
 
 internal sealed class StreamCompareReplyHandler(ArrivalMerge merge) : IStreamQueryHandler<StreamCompareReply, StreamEvent>
 {
     public IAsyncEnumerable<StreamEvent> Handle(StreamCompareReply query, CancellationToken cancellationToken) =>
-        merge.RunAsync(query.Stream.Participants, cancellationToken);
+        merge.RunAsync(query.Stream.Trace, query.Stream.Participants, cancellationToken);
 }

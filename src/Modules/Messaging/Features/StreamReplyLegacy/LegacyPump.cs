@@ -29,7 +29,7 @@ internal sealed class LegacyPump(IMediator mediator, StreamRecorder recorder, Ti
             {
                 try
                 {
-                    Produce(plan, queue, stop.Token);
+                    Produce(plan, stream.Trace, queue, stop.Token);
                 }
                 finally
                 {
@@ -99,9 +99,9 @@ internal sealed class LegacyPump(IMediator mediator, StreamRecorder recorder, Ti
         buffer.ResetWrittenCount();
     }
 
-    private void Produce(ParticipantPlan plan, BlockingCollection<StreamEvent> queue, CancellationToken cancellationToken)
+    private void Produce(ParticipantPlan plan, StreamTrace trace, BlockingCollection<StreamEvent> queue, CancellationToken cancellationToken)
     {
-        var transcript = new ParticipantTranscript(plan, clock, options.Value.PartialFlushInterval);
+        var transcript = new ParticipantTranscript(plan, trace, clock, options.Value.PartialFlushInterval);
         var recorded = false;
         try
         {

@@ -14,10 +14,11 @@ internal static class LegacyStreamEndpoint
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes, string pattern) =>
         routes.MapPost(pattern, HandleAsync).ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump)
+    private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump, StreamTelemetry telemetry)
     {
         StreamResponse.MarkPipeline(context, Pipeline);
-        var opening = await gate.OpenAsync(context, context.RequestAborted);
+        using var trace = telemetry.Begin(Pipeline, context.RequestAborted);
+        var opening = await gate.OpenAsync(context, trace, context.RequestAborted);
         if (opening.Stream is not { } stream)
         {
             await opening.Problem!.ExecuteAsync(context);
@@ -28,5 +29,6 @@ internal static class LegacyStreamEndpoint
         // The legacy model writes with blocking calls; Kestrel forbids them unless a response opts in, and only this one does.
         context.Features.GetRequiredFeature<IHttpBodyControlFeature>().AllowSynchronousIO = true;
         pump.Run(context, stream);
+        trace.Completed();
     }
 }

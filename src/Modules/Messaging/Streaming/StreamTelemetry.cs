@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+/// The pipelines' metrics and spans, recorded by the pieces both pipelines share (gate, transcript, endpoints) so that a
+/// dashboard compares like with like. Meter and ActivitySource are both named "Arena.Messaging".
+///
+/// Metrics (low-cardinality tags only):
+///   arena.stream.requests            counter, {request}  arena.pipeline, arena.session_mode*, arena.protocol*, arena.outcome
+///                                    (outcome: ok, cancelled, error, bad_request, not_found, conflict, too_large;
+///                                    * absent when the request was refused before it was known)
+///   arena.stream.time_to_first_chunk histogram, s        arena.pipeline, arena.session_mode, arena.model
+///   arena.stream.duration            histogram, s        arena.pipeline, arena.session_mode, arena.status (success, error, cancelled)
+///   arena.stream.active              up-down counter, {stream}  arena.pipeline
+/// Spans:
+///   "stream direct" / "stream compare" (just "stream" when refused before the session was found), one per request:
+///     arena.pipeline, arena.session_mode, arena.protocol, arena.session_id, arena.outcome
+///   "stream reply a" / "stream reply b", a child per participant (the provider's GenAI span nests under it):
+///     arena.participant, arena.model, arena.message_id, arena.status, arena.finish_reason, error.type,
+///     and an "arena.stream.first_chunk" event.
+/// Recording happens at the start, the first chunk and the end of a reply, never per chunk; no content, token or key
+/// ever goes into a tag.
+internal sealed class StreamTelemetry : IDisposable
+{
+    public const string Name = "Arena.Messaging";
+
+    public const string RequestsInstrument = "arena.stream.requests";
+    public const string TimeToFirstChunkInstrument = "arena.stream.time_to_first_chunk";
+    public const string DurationInstrument = "arena.stream.duration";
+    public const string ActiveInstrument = "arena.stream.active";
+
+    public const string PipelineTag = "arena.pipeline";
+    public const string ModeTag = "arena.session_mode";
+    public const string ProtocolTag = "arena.protocol";
+    public const string OutcomeTag = "arena.outcome";
+    public const string ModelTag = "arena.model";
+    public const string StatusTag = "arena.status";
+    public const string SessionTag = "arena.session_id";
+    public const string ParticipantTag = "arena.participant";
+    public const string MessageTag = "arena.message_id";
+    public const string FinishReasonTag = "arena.finish_reason";
+    public const string ErrorTypeTag = "error.type";
+    public const string FirstChunkEvent = "arena.stream.first_chunk";
+
+    // Replies take from well under a second (first chunk of a fast model) to minutes (a long compare); the SDK's
+    // default buckets are meant for milliseconds.
+    private static readonly double[] FirstChunkBuckets = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 30, 60];
+    private static readonly double[] DurationBuckets = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
+
+    public StreamTelemetry(IMeterFactory meters)
+    {
+        var meter = meters.Create(Name);
+        Requests = meter.CreateCounter<long>(RequestsInstrument, "{request}", "Stream requests by pipeline and outcome, including those refused before streaming.");
+        TimeToFirstChunk = meter.CreateHistogram(
+            TimeToFirstChunkInstrument,
+            "s",
+            "Time from the start of a participant's reply to its first chunk of text.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FirstChunkBuckets });
+        Duration = meter.CreateHistogram(
+            DurationInstrument,
+            "s",
+            "Time from the start of a participant's reply to its end, by final status.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        Active = meter.CreateUpDownCounter<long>(ActiveInstrument, "{stream}", "Streams open right now, from the first byte to the end.");
+    }
+
+    public ActivitySource Source { get; } = new(Name);
+
+    public Counter<long> Requests { get; }
+
+    public Histogram<double> TimeToFirstChunk { get; }
+
+    public Histogram<double> Duration { get; }
+
+    public UpDownCounter<long> Active { get; }
+
+    /// Starts the telemetry of one stream request; dispose it when the request ends.
+    public StreamTrace Begin(string pipeline, CancellationToken requestAborted) => new(this, pipeline, requestAborted);
+
+    public void Dispose() => Source.Dispose();
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Sessions.Contracts;
+using Microsoft.AspNetCore.Http;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+/// The telemetry of one stream request (see <see cref="StreamTelemetry"/> for names): the gate tells it what it learns and
+/// how the request was refused or opened, each participant's transcript reports its first chunk and its end, and the
+/// endpoint completes it. Disposing it ends the span; a request that neither was refused nor completed counts as an error
+/// (or cancelled, when the client went away).
+internal sealed class StreamTrace : IDisposable
+{
+    private readonly StreamTelemetry telemetry;
+    private readonly string pipeline;
+    private readonly CancellationToken requestAborted;
+    private readonly Activity? activity;
+    private string? mode;
+    private string? protocol;
+    private bool open;
+    private bool counted;
+
+    public StreamTrace(StreamTelemetry telemetry, string pipeline, CancellationToken requestAborted)
+    {
+        this.telemetry = telemetry;
+        this.pipeline = pipeline;
+        this.requestAborted = requestAborted;
+        activity = telemetry.Source.StartActivity("stream");
+        activity?.SetTag(StreamTelemetry.PipelineTag, pipeline);
+    }
+
+    public void Protocol(StreamProtocol value)
+    {
+        protocol = value == StreamProtocol.Sse ? "sse" : "data";
+        activity?.SetTag(StreamTelemetry.ProtocolTag, protocol);
+    }
+
+    public void Session(Guid sessionId, SessionKind kind)
+    {
+        mode = kind == SessionKind.Compare ? "compare" : "direct";
+        if (activity is not null)
+        {
+            activity.DisplayName = kind == SessionKind.Compare ? "stream compare" : "stream direct";
+            activity.SetTag(StreamTelemetry.ModeTag, mode);
+            activity.SetTag(StreamTelemetry.SessionTag, sessionId.ToString());
+        }
+    }
+
+    /// The request was answered with a problem instead of a stream.
+    public void Refused(IResult problem) => Count((problem as IStatusCodeHttpResult)?.StatusCode switch
+    {
+        StatusCodes.Status400BadRequest => "bad_request",
+        StatusCodes.Status404NotFound => "not_found",
+        StatusCodes.Status409Conflict => "conflict",
+        StatusCodes.Status413PayloadTooLarge => "too_large",
+        _ => "error",
+    });
+
+    public void Opened()
+    {
+        open = true;
+        telemetry.Active.Add(1, new KeyValuePair<string, object?>(StreamTelemetry.PipelineTag, pipeline));
+    }
+
+    /// The stream ran to its end, or stopped because the client went away.
+    public void Completed() => Count(requestAborted.IsCancellationRequested ? "cancelled" : "ok");
+
+    public Activity? StartReply(ParticipantPlan plan)
+    {
+        var reply = telemetry.Source.StartActivity(plan.Participant == Participant.A ? "stream reply a" : "stream reply b");
+        reply?.SetTag(StreamTelemetry.ParticipantTag, WireNames.Of(plan.Participant))
+            .SetTag(StreamTelemetry.ModelTag, plan.Model)
+            .SetTag(StreamTelemetry.MessageTag, plan.MessageId.ToString());
+        return reply;
+    }
+
+    public void FirstChunk(ParticipantPlan plan, Activity? reply, TimeSpan elapsed)
+    {
+        telemetry.TimeToFirstChunk.Record(elapsed.TotalSeconds, new TagList
+        {
+            { StreamTelemetry.PipelineTag, pipeline },
+            { StreamTelemetry.ModeTag, mode },
+            { StreamTelemetry.ModelTag, plan.Model },
+        });
+        reply?.AddEvent(new ActivityEvent(StreamTelemetry.FirstChunkEvent));
+    }
+
+    public void EndReply(Activity? reply, MessageStatus status, string finishReason, string? errorCode, TimeSpan elapsed)
+    {
+        var statusName = WireNames.Of(status);
+        telemetry.Duration.Record(elapsed.TotalSeconds, new TagList
+        {
+            { StreamTelemetry.PipelineTag, pipeline },
+            { StreamTelemetry.ModeTag, mode },
+            { StreamTelemetry.StatusTag, statusName },
+        });
+        if (reply is null)
+        {
+            return;
+        }
+
+        reply.SetTag(StreamTelemetry.StatusTag, statusName).SetTag(StreamTelemetry.FinishReasonTag, finishReason);
+        if (errorCode is not null)
+        {
+            reply.SetTag(StreamTelemetry.ErrorTypeTag, errorCode).SetStatus(ActivityStatusCode.Error, errorCode);
+        }
+
+        reply.Stop();
+    }
+
+    public void Dispose()
+    {
+        if (!counted)
+        {
+            Count(requestAborted.IsCancellationRequested ? "cancelled" : "error");
+        }
+
+        if (open)
+        {
+            open = false;
+            telemetry.Active.Add(-1, new KeyValuePair<string, object?>(StreamTelemetry.PipelineTag, pipeline));
+        }
+
+        activity?.Dispose();
+    }
+
+    private void Count(string outcome)
+    {
+        if (counted)
+        {
+            return;
+        }
+
+        counted = true;
+        var tags = new TagList { { StreamTelemetry.PipelineTag, pipeline }, { StreamTelemetry.OutcomeTag, outcome } };
+        if (mode is not null)
+        {
+            tags.Add(StreamTelemetry.ModeTag, mode);
+        }
+
+        if (protocol is not null)
+        {
+            tags.Add(StreamTelemetry.ProtocolTag, protocol);
+        }
+
+        telemetry.Requests.Add(1, tags);
+        if (activity is not null)
+        {
+            activity.SetTag(StreamTelemetry.OutcomeTag, outcome);
+            if (outcome == "error")
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+    }
+}
