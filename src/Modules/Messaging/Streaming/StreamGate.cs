@@ -175,30 +175,49 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         return content.GetString()!;
     }
 
-    /// The participant's earlier conversation, newest first until the budget is spent, then oldest first, then the new turn.
+    /// The participant's earlier conversation as whole turns (a user message and this participant's successful reply to it),
+    /// newest first while they fit the budget, then oldest first, then the new message. Whole turns, so that what the
+    /// provider receives never opens with an assistant message, which several chat templates refuse.
     private static ParticipantPlan Plan(Participant participant, string model, List<StreamRecorder.HistoryEntry> history, string content, int budget)
     {
-        var turns = new List<ChatTurn>();
-        var spent = 0;
-        for (var i = history.Count - 1; i >= 0; i--)
+        var turns = new List<(StreamRecorder.HistoryEntry User, StreamRecorder.HistoryEntry? Reply)>();
+        foreach (var entry in history)
         {
-            var entry = history[i];
-            if (entry.Role == MessageRole.Assistant && entry.Participant != participant)
+            if (entry.Role == MessageRole.User)
             {
-                continue;
+                turns.Add((entry, null));
             }
+            else if (entry.Participant == participant && turns.Count > 0 && turns[^1].Reply is null)
+            {
+                turns[^1] = (turns[^1].User, entry);
+            }
+        }
 
-            spent += entry.Content.Length;
+        var first = turns.Count;
+        var spent = 0;
+        while (first > 0)
+        {
+            var (user, reply) = turns[first - 1];
+            spent += user.Content.Length + (reply?.Content.Length ?? 0);
             if (spent > budget)
             {
                 break;
             }
 
-            turns.Add(new ChatTurn(entry.Role == MessageRole.User ? ChatTurnRole.User : ChatTurnRole.Assistant, entry.Content));
+            first--;
         }
 
-        turns.Reverse();
-        turns.Add(new ChatTurn(ChatTurnRole.User, content));
-        return new ParticipantPlan(participant, model, Guid.CreateVersion7(), turns);
+        var conversation = new List<ChatTurn>(((turns.Count - first) * 2) + 1);
+        for (var i = first; i < turns.Count; i++)
+        {
+            conversation.Add(new ChatTurn(ChatTurnRole.User, turns[i].User.Content));
+            if (turns[i].Reply is { } reply)
+            {
+                conversation.Add(new ChatTurn(ChatTurnRole.Assistant, reply.Content));
+            }
+        }
+
+        conversation.Add(new ChatTurn(ChatTurnRole.User, content));
+        return new ParticipantPlan(participant, model, Guid.CreateVersion7(), conversation);
     }
 }

@@ -1,10 +1,11 @@
-using System.Text.Json;
+using Arena.Tests.Support.FakeUpstreams;
 
 namespace Arena.Tests.Modules.Messaging;
 
-public sealed class HistoryBudgetApp : MessagingApp
+public sealed class HistoryBudgetApp : UpstreamMessagingApp
 {
-    public const int Budget = 400;
+    // Two earlier turns of 44 + 30 characters each: the newer fits, both do not, and the newer plus the older reply would.
+    public const int Budget = 110;
 
     protected override void Configure(IDictionary<string, string?> settings)
     {
@@ -13,38 +14,54 @@ public sealed class HistoryBudgetApp : MessagingApp
     }
 }
 
-public sealed class HistoryBudgetTests(HistoryBudgetApp app) : IClassFixture<HistoryBudgetApp>
+public sealed class HistoryBudgetTests : IClassFixture<HistoryBudgetApp>
 {
+    private readonly HistoryBudgetApp app;
+
+    public HistoryBudgetTests(HistoryBudgetApp app)
+    {
+        this.app = app;
+        app.Server.Reset();
+    }
+
     [Fact]
-    public async Task StreamMessage_HistoryOverBudget_SendsOnlyTheNewestTurnsThatFit()
+    public async Task StreamMessage_HistoryOverBudget_SendsTheNewestWholeTurnsStartingWithTheUser()
     {
         using var client = app.As("budget");
-        var session = await app.CreateSessionAsync(client, MessagingApp.Fast);
-        var question = new string('q', 40);
+        var session = await app.CreateSessionAsync(client, UpstreamMessagingApp.Upstream);
+        var (first, second) = ("one " + new string('q', 40), "two " + new string('q', 40));
+        var (firstReply, secondReply) = (new string('r', 30), new string('s', 30));
+        app.Server.Enqueue(
+            FakeResponse.EventStream(OpenAIStream.Completion([firstReply])),
+            FakeResponse.EventStream(OpenAIStream.Completion([secondReply])),
+            FakeResponse.EventStream(OpenAIStream.Completion(["done"])));
 
-        await MessagingApp.StreamAsync(client, session, "one " + question);
-        await MessagingApp.StreamAsync(client, session, "two " + question);
+        await MessagingApp.StreamAsync(client, session, first);
+        await MessagingApp.StreamAsync(client, session, second);
         await MessagingApp.StreamAsync(client, session, "three");
 
-        var messages = await app.MessagesAsync(client, session);
-        var earlier = messages[..4].Select(m => m.GetProperty("content").GetString()!).ToArray();
-        Assert.True(earlier.Sum(c => c.Length) > HistoryBudgetApp.Budget);
-        var kept = new List<string>();
-        var spent = 0;
-        foreach (var content in earlier.Reverse())
-        {
-            spent += content.Length;
-            if (spent > HistoryBudgetApp.Budget)
-            {
-                break;
-            }
+        var sent = app.Server.Requests[2].Json.GetProperty("messages").EnumerateArray()
+            .Select(m => $"{m.GetProperty("role").GetString()}: {UpstreamStreamTests.Text(m.GetProperty("content"))}")
+            .ToArray();
+        // Counting characters alone would also have taken the older reply (30 more, 104 in all) without its question.
+        Assert.Equal([$"user: {second}", $"assistant: {secondReply}", "user: three"], sent);
+    }
 
-            kept.Add(content);
-        }
+    [Fact]
+    public async Task StreamMessage_EarlierReplyFailed_SendsItsQuestionWithoutAReply()
+    {
+        using var client = app.As("budget-failed");
+        var session = await app.CreateSessionAsync(client, UpstreamMessagingApp.Upstream);
+        app.Server.Enqueue(
+            FakeResponse.Json(400, """{"error":{"message":"bad","type":"invalid_request_error"}}"""),
+            FakeResponse.EventStream(OpenAIStream.Completion(["fine"])));
 
-        Assert.InRange(kept.Count, 1, 3);
-        var prompt = messages[5].GetProperty("metadata").GetProperty("usage").GetProperty("prompt_tokens").GetInt64();
-        Assert.Equal(kept.Append("three").Sum(c => 1 + (c.Length / 4)), prompt);
-        Assert.Equal(JsonValueKind.String, messages[5].GetProperty("content").ValueKind);
+        await MessagingApp.StreamAsync(client, session, "first try");
+        await MessagingApp.StreamAsync(client, session, "again");
+
+        var sent = app.Server.Requests[1].Json.GetProperty("messages").EnumerateArray()
+            .Select(m => $"{m.GetProperty("role").GetString()}: {UpstreamStreamTests.Text(m.GetProperty("content"))}")
+            .ToArray();
+        Assert.Equal(["user: first try", "user: again"], sent);
     }
 }

@@ -7,7 +7,7 @@ namespace Arena.Tests.Modules.Messaging;
 
 /// The mock models of <see cref="MessagingApp"/>, plus <c>upstream-model</c> served by the real OpenAI client against a
 /// fake upstream that records each request, and <c>flaky-model</c>, a mock that always fails after two chunks.
-public sealed class UpstreamMessagingApp : MessagingApp, IAsyncLifetime
+public class UpstreamMessagingApp : MessagingApp, IAsyncLifetime
 {
     public const string Upstream = "upstream-model";
     public const string Flaky = "flaky-model";
@@ -128,7 +128,7 @@ public sealed class UpstreamStreamTests : IClassFixture<UpstreamMessagingApp>
         Assert.Equal(error.GetProperty("code").GetString(), b.GetProperty("metadata").GetProperty("error").GetProperty("code").GetString());
     }
 
-    private static string Text(JsonElement content) => content.ValueKind == JsonValueKind.String
+    internal static string Text(JsonElement content) => content.ValueKind == JsonValueKind.String
         ? content.GetString()!
         : string.Concat(content.EnumerateArray().Select(part => part.GetProperty("text").GetString()));
 
