@@ -26,6 +26,7 @@ public static class MessagingModule
         builder.Services.AddScoped<StreamGate>();
         builder.Services.AddScoped<ArrivalMerge>();
         builder.Services.AddScoped<LegacyPump>();
+        builder.Services.AddSingleton<LegacyCapacity>();
         return builder;
     }
 

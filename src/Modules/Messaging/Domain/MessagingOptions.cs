@@ -18,6 +18,11 @@ internal sealed class MessagingOptions
 
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// How many legacy streams may run at once, like the old service's worker pool: each holds three dedicated threads
+    /// (one writing the response, one per participant). Past it the legacy pipeline answers 503 before anything is stored.
+    [Range(1, 100_000)]
+    public int LegacyMaxConcurrentStreams { get; set; } = 64;
+
     /// How often this process renews its lease on the replies it streams, and sweeps replies whose host stopped renewing.
     public TimeSpan StreamHostHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 

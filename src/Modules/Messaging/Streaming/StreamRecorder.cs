@@ -68,12 +68,21 @@ internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> conte
         }
     }
 
+    /// A partial copy only bounds what a crash can lose: failing one must not end a healthy stream, because the next
+    /// interval or the final write carries the same content. So it logs instead of throwing, cancellation apart.
     public async Task SavePartialAsync(Guid messageId, string content, CancellationToken cancellationToken)
     {
-        var now = Now();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Messages.Where(m => m.Id == messageId)
-            .ExecuteUpdateAsync(set => set.SetProperty(m => m.Content, content).SetProperty(m => m.UpdatedAt, now), cancellationToken);
+        try
+        {
+            var now = Now();
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await db.Messages.Where(m => m.Id == messageId)
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Content, content).SetProperty(m => m.UpdatedAt, now), cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(exception, "Could not save the partial content of message {MessageId}; the stream goes on", messageId);
+        }
     }
 
     /// Runs even when the request was aborted, so it takes no request token: only the configured timeout bounds it.

@@ -8,7 +8,7 @@ namespace Arena.Modules.Messaging.Streaming;
 ///
 /// Metrics (low-cardinality tags only):
 ///   arena.stream.requests            counter, {request}  arena.pipeline, arena.session_mode*, arena.protocol*, arena.outcome
-///                                    (outcome: ok, cancelled, error, bad_request, not_found, conflict, too_large;
+///                                    (outcome: ok, cancelled, error, bad_request, not_found, conflict, too_large, busy;
 ///                                    * absent when the request was refused before it was known)
 ///   arena.stream.time_to_first_chunk histogram, s        arena.pipeline, arena.session_mode, arena.model
 ///   arena.stream.duration            histogram, s        arena.pipeline, arena.session_mode, arena.status (success, error, cancelled)

@@ -53,6 +53,7 @@ internal sealed class StreamTrace : IDisposable
         StatusCodes.Status404NotFound => "not_found",
         StatusCodes.Status409Conflict => "conflict",
         StatusCodes.Status413PayloadTooLarge => "too_large",
+        StatusCodes.Status503ServiceUnavailable => "busy",
         _ => "error",
     });
 

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Arena.Modules.Messaging.Features.StreamReplyLegacy;
 
-/// The legacy pipeline's endpoint: the same gate as the streaming pipeline, then the blocking pump on the request thread.
+/// The legacy pipeline's endpoint: the same gate as the streaming pipeline, then the blocking pump on a request thread of
+/// its own, as a thread-per-request server runs it. Its blocking waits then never hold a thread-pool thread, which the
+/// gateway, the streaming pipeline and the health probes share: a full legacy pool answers 503 instead of starving them.
 internal static class LegacyStreamEndpoint
 {
     public const string Pipeline = "legacy";
@@ -14,21 +16,40 @@ internal static class LegacyStreamEndpoint
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes, string pattern) =>
         routes.MapPost(pattern, HandleAsync).ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump, StreamTelemetry telemetry)
+    private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump, LegacyCapacity capacity, StreamTelemetry telemetry)
     {
         StreamResponse.MarkPipeline(context, Pipeline);
         using var trace = telemetry.Begin(Pipeline, context.RequestAborted);
-        var opening = await gate.OpenAsync(context, trace, context.RequestAborted);
-        if (opening.Stream is not { } stream)
+        if (!capacity.TryEnter())
         {
-            await opening.Problem!.ExecuteAsync(context);
+            var busy = TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The legacy pipeline is at capacity.",
+                detail: "Nothing was stored; send the message again shortly.");
+            trace.Refused(busy);
+            context.Response.Headers.RetryAfter = "1";
+            await busy.ExecuteAsync(context);
             return;
         }
 
-        StreamResponse.PrepareStream(context);
-        // The legacy model writes with blocking calls; Kestrel forbids them unless a response opts in, and only this one does.
-        context.Features.GetRequiredFeature<IHttpBodyControlFeature>().AllowSynchronousIO = true;
-        pump.Run(context, stream);
-        trace.Completed();
+        try
+        {
+            var opening = await gate.OpenAsync(context, trace, context.RequestAborted);
+            if (opening.Stream is not { } stream)
+            {
+                await opening.Problem!.ExecuteAsync(context);
+                return;
+            }
+
+            StreamResponse.PrepareStream(context);
+            // The legacy model writes with blocking calls; Kestrel forbids them unless a response opts in, and only this one does.
+            context.Features.GetRequiredFeature<IHttpBodyControlFeature>().AllowSynchronousIO = true;
+            await Task.Factory.StartNew(() => pump.Run(context, stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            trace.Completed();
+        }
+        finally
+        {
+            capacity.Leave();
+        }
     }
 }
