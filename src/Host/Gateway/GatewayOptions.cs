@@ -13,8 +13,9 @@ internal sealed class GatewayOptions
     /// Idle time allowed between two reads or writes of a proxied stream; slow first tokens need minutes, not the proxy's 100 s default.
     public TimeSpan ActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// Bytes of request body read to find session_id; a longer body is routed as if it had none.
-    public int SessionIdScanLimit { get; set; } = 64 * 1024;
+    /// Upper bound on the bytes of request body scanned for the top-level session_id, wherever it appears; the server's
+    /// request body limit caps it too. Kestrel's default body limit, so that every body the pipelines accept routes by session.
+    public int SessionIdScanLimit { get; set; } = 30_000_000;
 
     /// How the gateway reaches this process's own listener; discovered from the server after it starts when empty.
     public string? SelfAddress { get; set; }

@@ -145,18 +145,31 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
             ? absolute
             : new Uri(new Uri(destination.GetLeftPart(UriPartial.Authority)), health);
 
-    private sealed class Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
+    private sealed class Snapshot : IProxyConfig
     {
         private readonly CancellationTokenSource expired = new();
 
+        public Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters)
+        {
+            Routes = routes;
+            Clusters = clusters;
+            // Taken once: the source is disposed on expiry, and its Token getter would throw for YARP reading it late.
+            ChangeToken = new CancellationChangeToken(expired.Token);
+        }
+
         public string RevisionId { get; } = Guid.NewGuid().ToString("N");
 
-        public IReadOnlyList<RouteConfig> Routes => routes;
+        public IReadOnlyList<RouteConfig> Routes { get; }
 
-        public IReadOnlyList<ClusterConfig> Clusters => clusters;
+        public IReadOnlyList<ClusterConfig> Clusters { get; }
 
-        public IChangeToken ChangeToken => new CancellationChangeToken(expired.Token);
+        public IChangeToken ChangeToken { get; }
 
-        public void Expire() => expired.Cancel();
+        /// Registering on the token of a cancelled, disposed source still runs the callback at once, so late readers are safe.
+        public void Expire()
+        {
+            expired.Cancel();
+            expired.Dispose();
+        }
     }
 }

@@ -59,11 +59,17 @@ internal sealed class GatewayRouting(IOptionsMonitor<GatewayOptions> options, Ga
             return (requested, RoutingReason.Override);
         }
 
-        var sessionId = await SessionIdReader.TryReadAsync(context.Request, settings.SessionIdScanLimit, context.RequestAborted);
+        var sessionId = await SessionIdReader.TryReadAsync(context.Request, ScanLimit(context, settings), context.RequestAborted);
         return sessionId is { } id
             ? (RoutingPolicy.PipelineFor(RoutingPolicy.PlaceOf(id), settings.StreamingShare), RoutingReason.Share)
             : (RoutingPolicy.PipelineFor(Random.Shared.Next(RoutingPolicy.Places), settings.StreamingShare), RoutingReason.Random);
     }
+
+    /// Reading past the server's own body limit would fail the request here instead of in the pipeline, which answers 413 itself.
+    private static long ScanLimit(HttpContext context, GatewayOptions settings) =>
+        context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } serverLimit
+            ? Math.Min(serverLimit, settings.SessionIdScanLimit)
+            : settings.SessionIdScanLimit;
 
     private static DestinationState? Find(IReadOnlyList<DestinationState> destinations, string pipeline) =>
         destinations.FirstOrDefault(d => string.Equals(d.DestinationId, pipeline, StringComparison.OrdinalIgnoreCase));

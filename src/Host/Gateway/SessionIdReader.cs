@@ -4,64 +4,136 @@ using System.Text.Json;
 
 namespace Arena.Host.Gateway;
 
-/// Peeks at the top-level session_id of a stream request without consuming the body, which must still be forwarded whole.
+/// Finds the top-level session_id of a stream request without consuming the body, which must still be forwarded whole.
 internal static class SessionIdReader
 {
+    /// Covers the largest single turn the pipelines accept (32,000 characters, 6 bytes each when \u-escaped) with room to
+    /// spare, so only whole-conversation bodies from old clients spill to a temp file while they are forwarded.
+    public const int InMemoryBodyThreshold = 256 * 1024;
+
+    /// The window grows only while one token (a long message text) does not fit; everything before it is already scanned.
+    internal const int InitialWindow = 16 * 1024;
+
     private static readonly byte[] PropertyName = Encoding.UTF8.GetBytes("session_id");
 
-    public static async Task<Guid?> TryReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// A body declared longer than limit is not read here at all: the pipeline refuses it whichever route it takes.
+    public static async Task<Guid?> TryReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
-        request.EnableBuffering();
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(limit, 1));
+        if (limit <= 0 || request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        request.EnableBuffering(InMemoryBodyThreshold);
         try
         {
-            var length = 0;
-            var complete = false;
-            while (length < limit)
-            {
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length, limit - length), cancellationToken);
-                if (read == 0)
-                {
-                    complete = true;
-                    break;
-                }
-
-                length += read;
-            }
-
-            request.Body.Position = 0;
-            return Find(buffer.AsSpan(0, length), complete);
+            return await ScanAsync(request.Body, limit, InitialWindow, cancellationToken);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            request.Body.Position = 0;
         }
     }
 
-    /// Works on a prefix of the body too: a truncated document still yields session_id if it comes before the cut.
-    internal static Guid? Find(ReadOnlySpan<byte> json, bool isFinalBlock)
+    /// Reads at most limit bytes of body through a window that keeps only the unfinished token between reads. A body cut
+    /// short (or longer than limit) yields the session_id seen before the cut.
+    internal static async Task<Guid?> ScanAsync(Stream body, long limit, int initialWindow, CancellationToken cancellationToken)
     {
-        var reader = new Utf8JsonReader(json, isFinalBlock, default);
+        var scan = new Scan();
+        var window = ArrayPool<byte>.Shared.Rent(initialWindow);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            var buffered = 0;
+            var read = 0L;
+            while (!scan.Stopped)
             {
-                return null;
-            }
-
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals(PropertyName))
+                if (buffered == window.Length)
                 {
-                    return reader.Read() && reader.TokenType == JsonTokenType.String && Guid.TryParse(reader.GetString(), out var id) ? id : null;
+                    var larger = ArrayPool<byte>.Shared.Rent(window.Length * 2);
+                    window.AsSpan(0, buffered).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(window);
+                    window = larger;
+                }
+
+                var count = await body.ReadAsync(window.AsMemory(buffered, (int)Math.Min(window.Length - buffered, limit - read)), cancellationToken);
+                var complete = count == 0;
+                buffered += count;
+                read += count;
+
+                var consumed = scan.Advance(window.AsSpan(0, buffered), complete);
+                window.AsSpan(consumed, buffered - consumed).CopyTo(window);
+                buffered -= consumed;
+                if (complete || read >= limit)
+                {
+                    break;
                 }
             }
 
-            return null;
+            return scan.SessionId;
         }
-        catch (JsonException)
+        finally
         {
-            return null;
+            ArrayPool<byte>.Shared.Return(window);
+        }
+    }
+
+    /// Scans one complete document, or a prefix of one when isFinalBlock is false.
+    internal static Guid? Find(ReadOnlySpan<byte> json, bool isFinalBlock)
+    {
+        var scan = new Scan();
+        scan.Advance(json, isFinalBlock);
+        return scan.SessionId;
+    }
+
+    /// The scan state carried between windows; Utf8JsonReader itself is a ref struct and cannot live across an await.
+    private sealed class Scan
+    {
+        private JsonReaderState reader;
+        private bool insideRoot;
+        private bool atSessionIdValue;
+
+        /// The last top-level session_id so far: the pipelines parse the body with JsonDocument, where the last duplicate wins.
+        public Guid? SessionId { get; private set; }
+
+        /// The body is not a JSON object, or not JSON at all; the pipeline answers its own 400, so any route will do.
+        public bool Stopped { get; private set; }
+
+        public int Advance(ReadOnlySpan<byte> json, bool isFinalBlock)
+        {
+            var tokens = new Utf8JsonReader(json, isFinalBlock, reader);
+            try
+            {
+                while (!Stopped && tokens.Read())
+                {
+                    Take(ref tokens);
+                }
+            }
+            catch (JsonException)
+            {
+                Stopped = true;
+            }
+
+            reader = tokens.CurrentState;
+            return (int)tokens.BytesConsumed;
+        }
+
+        private void Take(ref Utf8JsonReader tokens)
+        {
+            if (!insideRoot)
+            {
+                insideRoot = tokens.TokenType == JsonTokenType.StartObject;
+                Stopped = !insideRoot;
+                return;
+            }
+
+            if (atSessionIdValue)
+            {
+                atSessionIdValue = false;
+                SessionId = tokens.TokenType == JsonTokenType.String && Guid.TryParse(tokens.GetString(), out var id) ? id : null;
+                return;
+            }
+
+            atSessionIdValue = tokens.TokenType == JsonTokenType.PropertyName && tokens.CurrentDepth == 1 && tokens.ValueTextEquals(PropertyName);
         }
     }
 }

@@ -43,3 +43,15 @@ public sealed class GatewayWithoutOverrideApp : GatewayApp
 {
     protected override bool AllowOverrideHeader => false;
 }
+
+/// An operator who caps the session_id scan well below the server's body limit.
+public sealed class GatewayWithSmallScanLimitApp : GatewayApp
+{
+    public const int ScanLimit = 100_000;
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["Arena:Gateway:SessionIdScanLimit"] = ScanLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

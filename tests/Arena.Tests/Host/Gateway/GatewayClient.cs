@@ -9,6 +9,20 @@ internal static class GatewayClient
     public static string Body(Guid sessionId, string content = "hello") =>
         JsonSerializer.Serialize(new { session_id = sessionId, messages = new[] { new { role = "user", content } } });
 
+    /// A whole conversation resent by an old client, session_id last: Cyrillic text, \u-escaped like Python's json.dumps
+    /// writes it, and decoy session_id fields inside the messages, which must not count.
+    public static string LongConversationBody(Guid sessionId, Guid decoy, int turns = 300)
+    {
+        var messages = Enumerable.Range(0, turns).Select(turn => new
+        {
+            role = turn % 2 == 0 ? "user" : "assistant",
+            content = $"ход {turn}: " + string.Concat(Enumerable.Repeat("привет, мир! ", 20)),
+            session_id = decoy,
+            metadata = new { session_id = decoy, note = "\"session_id\":\"" + decoy + "\"" },
+        });
+        return JsonSerializer.Serialize(new { messages, session_id = sessionId });
+    }
+
     public static HttpRequestMessage StreamRequest(string body, string path = "/api/messages/stream", string? pipelineOverride = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path)

@@ -43,6 +43,31 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
     }
 
     [Fact]
+    public async Task StreamRequest_SessionIdAfterLongMessages_AlwaysReachesPredictedDestinationWithBodyIntact()
+    {
+        using var client = app.As("alice-gateway");
+        var ids = GatewayClient.SessionIds(seed: 23).Take(200).ToList();
+        // One session per side, each with decoys inside its messages that belong to the other side.
+        var streaming = ids.First(IsStreaming);
+        var legacy = ids.First(id => !IsStreaming(id));
+
+        foreach (var (id, decoy) in new[] { (streaming, legacy), (legacy, streaming) })
+        {
+            var body = GatewayClient.LongConversationBody(id, decoy);
+            Assert.True(body.Length > 300_000, $"The body has only {body.Length} bytes.");
+            var expected = RoutingPolicy.PipelineFor(RoutingPolicy.PlaceOf(id), app.StreamingShare);
+
+            for (var turn = 0; turn < 6; turn++)
+            {
+                var (_, echo) = await GatewayClient.SendAsync(client, GatewayClient.StreamRequest(body));
+
+                Assert.Equal(expected, echo.Destination);
+                Assert.Equal(body, echo.Body);
+            }
+        }
+    }
+
+    [Fact]
     public async Task StreamRequest_ForwardsTokenButNeitherClientSecretNorCompression()
     {
         using var client = app.As("alice-gateway");
