@@ -9,6 +9,17 @@ namespace Arena.Modules.Messaging.Streaming;
 
 /// Every database write of a stream, shared by both pipelines: the start (one round trip), the periodic partial content,
 /// and the end of each participant. Each call uses its own short-lived context because participants write concurrently.
+/// The last write of one participant's reply, kept whole so that it can be retried as it was.
+internal sealed record FinalWrite(Guid MessageId, string Content, MessageStatus Status, string Metadata, DateTimeOffset At);
+
+internal static class FinalWriteExtensions
+{
+    public static Task<int> ApplyAsync(this IQueryable<Message> message, FinalWrite end, CancellationToken cancellationToken) =>
+        message.ExecuteUpdateAsync(
+            set => set.SetProperty(m => m.Content, end.Content).SetProperty(m => m.Status, end.Status).SetProperty(m => m.Metadata, end.Metadata).SetProperty(m => m.UpdatedAt, end.At),
+            cancellationToken);
+}
+
 internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> contexts, StreamHostLease host, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<StreamRecorder> logger)
 {
     internal sealed record HistoryEntry(MessageRole Role, Participant? Participant, string Content, DateTimeOffset CreatedAt);
@@ -85,35 +96,35 @@ internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> conte
         }
     }
 
-    /// Runs even when the request was aborted, so it takes no request token: only the configured timeout bounds it.
-    public async Task FinishAsync(Guid messageId, string content, MessageStatus status, MessageMetadata metadata)
+    /// Writes the end of a participant: content, status and metadata. Runs even when the request was aborted, so it
+    /// takes no request token, only the configured timeout. Never throws: when the database refuses, the stream host
+    /// retries the same write every heartbeat, so the row still ends right and its session is not blocked for good.
+    public async Task FinishAsync(ParticipantTranscript transcript)
     {
-        using var timeout = new CancellationTokenSource(options.Value.FinalWriteTimeout);
-        var now = Now();
-        var json = metadata.Serialize();
-        await using var db = await contexts.CreateDbContextAsync(timeout.Token);
-        await db.Messages.Where(m => m.Id == messageId)
-            .ExecuteUpdateAsync(
-                set => set.SetProperty(m => m.Content, content).SetProperty(m => m.Status, status).SetProperty(m => m.Metadata, json).SetProperty(m => m.UpdatedAt, now),
-                timeout.Token);
-    }
-
-    public Task FinishAsync(ParticipantTranscript transcript) =>
-        FinishAsync(transcript.Plan.MessageId, transcript.Content, transcript.Status, transcript.Metadata());
-
-    /// Saves whatever a participant had when its stream stopped early (cancelled unless it had already ended);
-    /// never throws, because it runs on the way out of a stream where nobody could act on the failure.
-    public async Task SettleAsync(ParticipantTranscript transcript)
-    {
-        transcript.Cancel();
+        var end = new FinalWrite(transcript.Plan.MessageId, transcript.Content, transcript.Status, transcript.Metadata().Serialize(), Now());
         try
         {
-            await FinishAsync(transcript);
+            using var timeout = new CancellationTokenSource(options.Value.FinalWriteTimeout);
+            await WriteAsync(end, timeout.Token);
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Could not save the end of message {MessageId}", transcript.Plan.MessageId);
+            logger.LogError(exception, "Could not save the end of message {MessageId}; retrying it every heartbeat", end.MessageId);
+            host.RetryLater(end);
         }
+    }
+
+    /// Saves whatever a participant had when its stream stopped early (cancelled unless it had already ended).
+    public Task SettleAsync(ParticipantTranscript transcript)
+    {
+        transcript.Cancel();
+        return FinishAsync(transcript);
+    }
+
+    private async Task WriteAsync(FinalWrite end, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Messages.Where(m => m.Id == end.MessageId).ApplyAsync(end, cancellationToken);
     }
 
     private DateTimeOffset Now()

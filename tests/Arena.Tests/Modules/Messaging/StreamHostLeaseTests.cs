@@ -97,6 +97,39 @@ public sealed class StreamHostLeaseTests(LeaseMessagingApp app) : IClassFixture<
         Assert.True(await app.ScalarAsync<DateTime>("SELECT heartbeat_at FROM messaging.stream_hosts WHERE id = @id", ("id", host)) > firstBeat);
     }
 
+    [Theory]
+    [InlineData("streaming")]
+    [InlineData("legacy")]
+    public async Task Finish_DatabaseRefusesTheFinalWrite_ClientGetsTheEndAndTheRowEndsOnceItIsBack(string pipeline)
+    {
+        using var client = app.As($"lease-refused-{pipeline}");
+        var session = await app.CreateSessionAsync(client, MessagingApp.Fast);
+        var refuse = $"refuse_end_{Guid.NewGuid():N}";
+        // A real refusal from the database, for this session's final write only (the partial writes keep status streaming).
+        await app.ExecuteAsync(
+            $"""
+            CREATE FUNCTION public.{refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER {refuse} BEFORE UPDATE ON messaging.messages FOR EACH ROW
+            WHEN (OLD.session_id = '{session}' AND OLD.status = 'streaming' AND NEW.status <> 'streaming') EXECUTE FUNCTION public.{refuse}();
+            """);
+
+        var (response, body) = await MessagingApp.StreamAsync(client, session, "Remember me", pipeline: pipeline);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Matches("ad:\\{\"finishReason\":\"stop\"", body.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        var reply = await PollReplyAsync(session, TimeSpan.FromSeconds(5));
+        Assert.Equal("streaming", await app.ScalarAsync<string>("SELECT status FROM messaging.messages WHERE id = @id", ("id", reply)));
+        await ProblemAssert.IsProblem(await client.SendAsync(MessagingApp.StreamRequest(session, "too soon", pipeline: pipeline)), HttpStatusCode.Conflict);
+
+        await app.ExecuteAsync($"DROP TRIGGER {refuse} ON messaging.messages; DROP FUNCTION public.{refuse}();");
+
+        Assert.Equal("success", await PollStatusAsync(reply, until: "success", TimeSpan.FromSeconds(20)));
+        var streamed = string.Concat(body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("a0:", StringComparison.Ordinal))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l[3..]).RootElement.GetProperty("content").GetString()));
+        Assert.Equal(streamed, await app.ScalarAsync<string>("SELECT content FROM messaging.messages WHERE id = @id", ("id", reply)));
+        Assert.Equal(HttpStatusCode.OK, (await MessagingApp.StreamAsync(client, session, "now it is back", pipeline: pipeline)).Response.StatusCode);
+    }
+
     private async Task<string> PollStatusAsync(Guid messageId, string until, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
