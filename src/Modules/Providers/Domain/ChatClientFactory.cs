@@ -55,7 +55,7 @@ internal sealed class ChatClientFactory : IDisposable
             _ => throw new NotSupportedException($"Provider kind {model.Provider.Kind} is not supported."),
         };
 
-        return new ChatClientBuilder(inner)
+        return new ChatClientBuilder(new RedactingChatClient(inner, model.Provider.ResolveApiKey()))
             .UseOpenTelemetry(loggerFactory, TelemetrySourceName, telemetry => telemetry.EnableSensitiveData = false)
             .Build();
     }
