@@ -274,5 +274,29 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
         Assert.Equal(CompletionErrorCode.Unknown, Assert.IsType<CompletionFailed>(updates[^1]).Code);
     }
 
+    [Fact]
+    public async Task Stream_KeylessCompatibleServer_StreamsWithNoAuthorizationHeader()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(["local ", "answer"])));
+
+        var updates = await app.StreamAsync(ProvidersApp.KeylessModel, "Say hello");
+
+        Assert.Equal("local answer", Text(updates));
+        Assert.Equal(new CompletionFinished(FinishReason.Stop, new TokenUsage(11, 7)), updates[^1]);
+        var request = Assert.Single(app.Upstream.Requests);
+        Assert.Equal("/v1/chat/completions", request.Path);
+        Assert.Equal("llama3.2", request.Json.GetProperty("model").GetString());
+        Assert.False(request.Headers.ContainsKey("Authorization"), string.Join(", ", request.Headers.Keys));
+    }
+
+    [Fact]
+    public async Task Stream_OpenAIKindWithoutKeyOrOptOut_NotInTheCatalog()
+    {
+        var updates = await app.StreamAsync(ProvidersApp.MissingKeyModel, "go");
+
+        Assert.Equal(CompletionErrorCode.BadRequest, Assert.IsType<CompletionFailed>(Assert.Single(updates)).Code);
+        Assert.Empty(app.Upstream.Requests);
+    }
+
     internal static string Text(IEnumerable<CompletionUpdate> updates) => string.Concat(updates.OfType<CompletionText>().Select(t => t.Text));
 }
