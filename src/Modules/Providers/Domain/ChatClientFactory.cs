@@ -55,17 +55,23 @@ internal sealed class ChatClientFactory : IDisposable
             _ => throw new NotSupportedException($"Provider kind {model.Provider.Kind} is not supported."),
         };
 
-        return new ChatClientBuilder(inner)
+        return new ChatClientBuilder(new RedactingChatClient(inner, model.Provider.ResolveApiKey()))
             .UseOpenTelemetry(loggerFactory, TelemetrySourceName, telemetry => telemetry.EnableSensitiveData = false)
             .Build();
     }
 
     private IChatClient CreateOpenAI(CatalogModel model)
     {
+        var apiKey = model.Provider.ResolveApiKey();
+        if (string.IsNullOrWhiteSpace(apiKey))
+        {
+            apiKey = null;
+        }
+
         var options = new OpenAIClientOptions
         {
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            Transport = new HttpClientPipelineTransport(CreateHttpClient(SseEndMarker.Done)),
+            Transport = new HttpClientPipelineTransport(CreateHttpClient(SseEndMarker.Done, keyless: apiKey is null)),
             NetworkTimeout = TransportTimeout,
         };
         if (model.Provider.BaseUrl is { } baseUrl)
@@ -73,7 +79,7 @@ internal sealed class ChatClientFactory : IDisposable
             options.Endpoint = baseUrl;
         }
 
-        var client = new OpenAIClient(new ApiKeyCredential(model.Provider.ResolveApiKey() ?? ""), options);
+        var client = new OpenAIClient(new ApiKeyCredential(apiKey ?? KeylessHandler.Placeholder), options);
         return client.GetChatClient(model.ProviderModel).AsIChatClient();
     }
 
@@ -91,6 +97,9 @@ internal sealed class ChatClientFactory : IDisposable
         return client.AsIChatClient(model.ProviderModel, model.MaxOutputTokens);
     }
 
-    private HttpClient CreateHttpClient(SseEndMarker marker) =>
-        new(new SseObservingHandler(marker) { InnerHandler = transport }, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+    private HttpClient CreateHttpClient(SseEndMarker marker, bool keyless = false)
+    {
+        HttpMessageHandler inner = keyless ? new KeylessHandler { InnerHandler = transport } : transport;
+        return new(new SseObservingHandler(marker) { InnerHandler = inner }, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+    }
 }

@@ -12,7 +12,8 @@ internal sealed record CatalogModel(
     float? Temperature = null,
     float? TopP = null);
 
-/// The models a request may name: configured ones whose provider exists and, unless it is the mock, has a key.
+/// The models a request may name: configured ones whose provider exists and has a key, unless it is the mock or a
+/// compatible server configured not to need one.
 /// Rebuilt only when the configuration changes, because the stream path looks a model up per request.
 internal sealed class ModelCatalog : IDisposable
 {
@@ -60,5 +61,7 @@ internal sealed class ModelCatalog : IDisposable
     }
 
     private static bool IsUsable(ProviderOptions provider) =>
-        provider.Kind == ProviderKind.Mock || !string.IsNullOrWhiteSpace(provider.ResolveApiKey());
+        provider.Kind == ProviderKind.Mock
+        || (provider.Kind == ProviderKind.OpenAI && !provider.RequiresApiKey)
+        || !string.IsNullOrWhiteSpace(provider.ResolveApiKey());
 }

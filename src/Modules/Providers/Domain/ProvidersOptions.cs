@@ -22,6 +22,10 @@ internal sealed class ProviderOptions
     /// Where the key comes from when <see cref="ApiKey"/> is empty, e.g. <c>OPENAI_API_KEY</c>.
     public string? ApiKeyEnvironmentVariable { get; set; }
 
+    /// False for OpenAI-compatible servers that take no key (Ollama, vLLM, LM Studio): their models are listed
+    /// without one and requests go out with no Authorization header. Only kind <c>openai</c> honours it.
+    public bool RequiresApiKey { get; set; } = true;
+
     public MockOptions? Mock { get; set; }
 
     public TimeSpan FirstChunkTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -24,6 +24,7 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         }
 
         var provider = model.Provider;
+        var apiKey = provider.ResolveApiKey();
         var client = clients.Get(model);
         var messages = query.Messages.Select(ToChatMessage).ToList();
         var options = new ChatOptions
@@ -50,7 +51,7 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                     if (step.Exception is not null)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        error = Classify(step.Exception, observation, deadline.IsCancellationRequested, state, provider);
+                        error = Classify(step.Exception, observation, deadline.IsCancellationRequested, state, provider, apiKey);
                         break;
                     }
 
@@ -100,10 +101,15 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                 error = TimedOut(state, provider);
             }
 
+            if (error is null && observation.SawError)
+            {
+                error = ProviderErrors.FromErrorFrame(observation, apiKey);
+            }
+
             var outcome = error is { } e ? new CompletionFailed(e.Code, e.Message, state.Usage) : Conclude(observation, state);
             if (outcome is CompletionFailed failed)
             {
-                LogFailure(logger, model.Id, failed.Code, failed.Message);
+                LogFailure(logger, model.Id, failed.Code, failed.Message, error?.Detail ?? "");
             }
 
             yield return outcome;
@@ -131,14 +137,14 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         }
     }
 
-    private static ProviderError Classify(Exception exception, StreamObservation observation, bool deadlinePassed, StreamState state, ProviderOptions provider)
+    private static ProviderError Classify(Exception exception, StreamObservation observation, bool deadlinePassed, StreamState state, ProviderOptions provider, string? apiKey)
     {
-        if (observation.ErrorMessage is { } message)
+        if (observation.SawError)
         {
-            return ProviderErrors.FromErrorType(observation.ErrorType, message);
+            return ProviderErrors.FromErrorFrame(observation, apiKey);
         }
 
-        return deadlinePassed ? TimedOut(state, provider) : ProviderErrors.Classify(exception, state.Received || observation.SawStreamingResponse);
+        return deadlinePassed ? TimedOut(state, provider) : ProviderErrors.Classify(exception, state.Received || observation.SawStreamingResponse, apiKey);
     }
 
     private static ProviderError TimedOut(StreamState state, ProviderOptions provider) => state.Received
@@ -147,12 +153,6 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
 
     private static CompletionUpdate Conclude(StreamObservation observation, StreamState state)
     {
-        if (observation.ErrorMessage is { } message)
-        {
-            var error = ProviderErrors.FromErrorType(observation.ErrorType, message);
-            return new CompletionFailed(error.Code, error.Message, state.Usage);
-        }
-
         if (observation.SawStreamingResponse && !observation.SawEndMarker)
         {
             return new CompletionFailed(CompletionErrorCode.Truncated, "The provider's stream ended without its end marker.", state.Usage);
@@ -196,8 +196,9 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
     [LoggerMessage(Level = LogLevel.Information, Message = "Retrying model {ModelId} after {Code} (retry {Retry}).")]
     private static partial void LogRetry(ILogger logger, string modelId, CompletionErrorCode code, int retry);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Completion from model {ModelId} failed with {Code}: {Message}")]
-    private static partial void LogFailure(ILogger logger, string modelId, CompletionErrorCode code, string message);
+    // The detail is the provider's or the transport's own text, already redacted; it may name hosts, which clients never see.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Completion from model {ModelId} failed with {Code}: {Message} Detail: {Detail}")]
+    private static partial void LogFailure(ILogger logger, string modelId, CompletionErrorCode code, string message, string detail);
 
     private readonly record struct Step(bool HasUpdate, Exception? Exception);
 

@@ -129,6 +129,7 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
 
     private void RecordErrorFrame(ReadOnlySpan<byte> payload)
     {
+        var frame = Encoding.UTF8.GetString(payload);
         try
         {
             var reader = new Utf8JsonReader(payload);
@@ -136,18 +137,18 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
             var error = document.RootElement.GetProperty("error");
             if (error.ValueKind == JsonValueKind.String)
             {
-                observation.RecordError(null, error.GetString() ?? "");
+                observation.RecordError(null, error.GetString(), frame);
                 return;
             }
 
-            var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : error.GetRawText();
+            var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
             var type = error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
                 : error.TryGetProperty("code", out var c) ? c.ToString() : null;
-            observation.RecordError(type, message ?? "");
+            observation.RecordError(type, message, frame);
         }
         catch (JsonException)
         {
-            observation.RecordError(null, Encoding.UTF8.GetString(payload));
+            observation.RecordError(null, null, frame);
         }
     }
 }

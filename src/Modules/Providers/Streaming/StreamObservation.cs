@@ -20,20 +20,27 @@ internal sealed class StreamObservation
 
     public bool SawStreamingResponse => sawResponse;
 
+    public bool SawError { get; private set; }
+
+    /// The error frame's own message, when it has one; otherwise <see cref="ErrorFrame"/> is all there is.
     public string? ErrorMessage { get; private set; }
 
     public string? ErrorType { get; private set; }
+
+    public string? ErrorFrame { get; private set; }
 
     public void MarkResponse() => sawResponse = true;
 
     public void MarkEnd() => sawEndMarker = true;
 
-    public void RecordError(string? type, string message)
+    public void RecordError(string? type, string? message, string frame)
     {
-        if (ErrorMessage is null)
+        if (!SawError)
         {
+            SawError = true;
             ErrorType = type;
             ErrorMessage = message;
+            ErrorFrame = frame;
         }
     }
 }

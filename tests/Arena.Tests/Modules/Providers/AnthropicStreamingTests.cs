@@ -1,5 +1,6 @@
 using System.Text;
 using Arena.Modules.Providers.Contracts;
+using Arena.Modules.Providers.Streaming;
 using Arena.Tests.Support.FakeUpstreams;
 
 namespace Arena.Tests.Modules.Providers;
@@ -104,8 +105,7 @@ public sealed class AnthropicStreamingTests : IClassFixture<ProvidersApp>
 
         Assert.Equal([new CompletionText("partial "), new CompletionText("answer")], updates[..^1]);
         var failed = Assert.IsType<CompletionFailed>(updates[^1]);
-        Assert.Equal(CompletionErrorCode.Unavailable, failed.Code);
-        Assert.Contains("Overloaded", failed.Message);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.Unavailable, ProviderErrors.UnavailableMessage), failed);
         Assert.Single(app.Upstream.Requests);
     }
 
@@ -132,8 +132,7 @@ public sealed class AnthropicStreamingTests : IClassFixture<ProvidersApp>
         var updates = await app.StreamAsync(ProvidersApp.AnthropicModel, "go");
 
         var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
-        Assert.Equal(CompletionErrorCode.Unauthorized, failed.Code);
-        Assert.Contains("invalid x-api-key", failed.Message);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.Unauthorized, ProviderErrors.UnauthorizedMessage), failed);
         Assert.Single(app.Upstream.Requests);
     }
 

@@ -78,7 +78,7 @@ public sealed class ListModelsWithKeysTests(ProvidersApp app) : IClassFixture<Pr
         var body = await client.GetStringAsync("/api/models");
 
         var models = JsonDocument.Parse(body).RootElement.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal(["fake-claude", "fake-gpt", "fake-gpt-impatient", "fake-gpt-unreachable", "mock-echo", "mock-sage", "mock-swift"], models.Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal(["fake-claude", "fake-gpt", "fake-gpt-impatient", "fake-gpt-unreachable", "fake-local-llm", "mock-echo", "mock-sage", "mock-swift"], models.Select(m => m.GetProperty("id").GetString()));
         var gpt = models[1];
         Assert.Equal("Fake GPT", gpt.GetProperty("display_name").GetString());
         Assert.Equal("fake-openai", gpt.GetProperty("provider").GetString());
@@ -88,5 +88,19 @@ public sealed class ListModelsWithKeysTests(ProvidersApp app) : IClassFixture<Pr
         Assert.DoesNotContain(ProvidersApp.AnthropicKey, body);
         Assert.DoesNotContain("SECRET", body);
         Assert.DoesNotContain("127.0.0.1", body);
+    }
+
+    [Fact]
+    public async Task ListModels_KeylessCompatibleServer_ListedWhileKeyedKindsWithoutKeyStayHidden()
+    {
+        using var client = app.As("alice");
+
+        var models = JsonDocument.Parse(await client.GetStringAsync("/api/models")).RootElement.GetProperty("models").EnumerateArray().ToList();
+
+        var local = Assert.Single(models, m => m.GetProperty("id").GetString() == ProvidersApp.KeylessModel);
+        Assert.Equal("fake-local", local.GetProperty("provider").GetString());
+        Assert.Equal("openai", local.GetProperty("provider_kind").GetString());
+        Assert.DoesNotContain(models, m => m.GetProperty("id").GetString() == ProvidersApp.MissingKeyModel);
+        Assert.DoesNotContain(models, m => m.GetProperty("id").GetString() == ProvidersApp.MissingKeyAnthropicModel);
     }
 }

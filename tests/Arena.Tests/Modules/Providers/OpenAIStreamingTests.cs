@@ -1,5 +1,6 @@
 using System.Text;
 using Arena.Modules.Providers.Contracts;
+using Arena.Modules.Providers.Streaming;
 using Arena.Tests.Support.FakeUpstreams;
 
 namespace Arena.Tests.Modules.Providers;
@@ -79,8 +80,7 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
 
         Assert.Equal([new CompletionText("partial "), new CompletionText("answer")], updates[..^1]);
         var failed = Assert.IsType<CompletionFailed>(updates[^1]);
-        Assert.Equal(CompletionErrorCode.Unavailable, failed.Code);
-        Assert.Contains("The server had an error", failed.Message);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.Unavailable, ProviderErrors.UnavailableMessage), failed);
         Assert.Single(app.Upstream.Requests);
     }
 
@@ -117,14 +117,13 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
     [Fact]
     public async Task Stream_Unauthorized_NotRetriedAndMapped()
     {
-        app.Upstream.Enqueue(FakeResponse.Json(401, """{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}"""));
+        app.Upstream.Enqueue(FakeResponse.Json(401, SecretLoggingTests.OpenAIInvalidKeyBody));
         app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(["must not be used"])));
 
         var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
 
         var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
-        Assert.Equal(CompletionErrorCode.Unauthorized, failed.Code);
-        Assert.Contains("Incorrect API key provided.", failed.Message);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.Unauthorized, ProviderErrors.UnauthorizedMessage), failed);
         Assert.Single(app.Upstream.Requests);
     }
 
@@ -135,8 +134,26 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
 
         var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
 
-        Assert.Equal(CompletionErrorCode.BadRequest, Assert.IsType<CompletionFailed>(Assert.Single(updates)).Code);
+        var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
+        Assert.Equal(CompletionErrorCode.BadRequest, failed.Code);
+        Assert.Contains("max_tokens is too large", failed.Message);
         Assert.Single(app.Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Stream_BadRequestNamingKeysAndHosts_ForwardedRedacted()
+    {
+        app.Upstream.Enqueue(FakeResponse.Json(400, """{"error":{"message":"Gateway 10.0.3.7:8000 (vllm.internal:8000) refused key sk-live-abc123XYZ with Authorization: Bearer eyJhbGciOi.x-y: prompt is too long","type":"invalid_request_error"}}"""));
+
+        var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
+
+        var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
+        Assert.Equal(CompletionErrorCode.BadRequest, failed.Code);
+        Assert.Contains("prompt is too long", failed.Message);
+        foreach (var leak in new[] { "sk-", "abc123XYZ", "eyJhbGciOi", "10.0.3.7", "8000", "vllm.internal" })
+        {
+            Assert.DoesNotContain(leak, failed.Message);
+        }
     }
 
     [Fact]
@@ -171,7 +188,7 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
     {
         var updates = await app.StreamAsync(ProvidersApp.UnreachableModel, "go");
 
-        Assert.Equal(CompletionErrorCode.Unavailable, Assert.IsType<CompletionFailed>(Assert.Single(updates)).Code);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.Unavailable, ProviderErrors.UnavailableMessage), Assert.Single(updates));
         Assert.Equal(2, app.Logs.Lines.Count(l => l.Contains($"Retrying model {ProvidersApp.UnreachableModel} after Unavailable", StringComparison.Ordinal)));
     }
 
@@ -205,7 +222,7 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
         var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
 
         Assert.Equal([new CompletionText("before the cut")], updates[..^1]);
-        Assert.Equal(CompletionErrorCode.Truncated, Assert.IsType<CompletionFailed>(updates[^1]).Code);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.Truncated, ProviderErrors.TruncatedMessage), updates[^1]);
         Assert.Single(app.Upstream.Requests);
     }
 
@@ -255,6 +272,30 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
 
         Assert.Equal([new CompletionText("half")], updates[..^1]);
         Assert.Equal(CompletionErrorCode.Unknown, Assert.IsType<CompletionFailed>(updates[^1]).Code);
+    }
+
+    [Fact]
+    public async Task Stream_KeylessCompatibleServer_StreamsWithNoAuthorizationHeader()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(["local ", "answer"])));
+
+        var updates = await app.StreamAsync(ProvidersApp.KeylessModel, "Say hello");
+
+        Assert.Equal("local answer", Text(updates));
+        Assert.Equal(new CompletionFinished(FinishReason.Stop, new TokenUsage(11, 7)), updates[^1]);
+        var request = Assert.Single(app.Upstream.Requests);
+        Assert.Equal("/v1/chat/completions", request.Path);
+        Assert.Equal("llama3.2", request.Json.GetProperty("model").GetString());
+        Assert.False(request.Headers.ContainsKey("Authorization"), string.Join(", ", request.Headers.Keys));
+    }
+
+    [Fact]
+    public async Task Stream_OpenAIKindWithoutKeyOrOptOut_NotInTheCatalog()
+    {
+        var updates = await app.StreamAsync(ProvidersApp.MissingKeyModel, "go");
+
+        Assert.Equal(CompletionErrorCode.BadRequest, Assert.IsType<CompletionFailed>(Assert.Single(updates)).Code);
+        Assert.Empty(app.Upstream.Requests);
     }
 
     internal static string Text(IEnumerable<CompletionUpdate> updates) => string.Concat(updates.OfType<CompletionText>().Select(t => t.Text));

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Arena.Tests.Modules.Providers;
 
-/// The Host with two keyed providers pointing at one fake upstream (one OpenAI-compatible, one Anthropic),
+/// The Host with two keyed providers pointing at one fake upstream (one OpenAI-compatible, one Anthropic), a keyless
+/// compatible server, providers missing their key,
 /// short timeouts and retry delays, and every log line of the run captured.
 public sealed class ProvidersApp : ArenaApp, IAsyncLifetime
 {
@@ -17,6 +18,9 @@ public sealed class ProvidersApp : ArenaApp, IAsyncLifetime
     public const string AnthropicModel = "fake-claude";
     public const string ImpatientModel = "fake-gpt-impatient";
     public const string UnreachableModel = "fake-gpt-unreachable";
+    public const string KeylessModel = "fake-local-llm";
+    public const string MissingKeyModel = "fake-gpt-missing-key";
+    public const string MissingKeyAnthropicModel = "fake-claude-missing-key";
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(2);
 
     public FakeUpstream Upstream { get; } = FakeUpstream.Start();
@@ -79,6 +83,15 @@ public sealed class ProvidersApp : ArenaApp, IAsyncLifetime
         settings[$"Arena:Models:{ImpatientModel}:ProviderModel"] = "gpt-test";
         AddProvider(settings, "fake-unreachable", "openai", new Uri("http://127.0.0.1:1/v1/"), OpenAIKey);
         settings[$"Arena:Models:{UnreachableModel}:Provider"] = "fake-unreachable";
+        AddProvider(settings, "fake-local", "openai", Upstream.OpenAIBaseUrl, "");
+        settings["Arena:Providers:fake-local:RequiresApiKey"] = "false";
+        settings[$"Arena:Models:{KeylessModel}:Provider"] = "fake-local";
+        settings[$"Arena:Models:{KeylessModel}:ProviderModel"] = "llama3.2";
+        AddProvider(settings, "fake-missing-key", "openai", Upstream.OpenAIBaseUrl, "");
+        settings[$"Arena:Models:{MissingKeyModel}:Provider"] = "fake-missing-key";
+        AddProvider(settings, "fake-anthropic-missing-key", "anthropic", Upstream.AnthropicBaseUrl, "");
+        settings["Arena:Providers:fake-anthropic-missing-key:RequiresApiKey"] = "false";
+        settings[$"Arena:Models:{MissingKeyAnthropicModel}:Provider"] = "fake-anthropic-missing-key";
         settings[$"Arena:Models:{AnthropicModel}:DisplayName"] = "Fake Claude";
         settings[$"Arena:Models:{AnthropicModel}:Provider"] = "fake-anthropic";
         settings[$"Arena:Models:{AnthropicModel}:ProviderModel"] = "claude-test";

@@ -44,4 +44,35 @@ public sealed class TelemetryTests : IClassFixture<ProvidersApp>
         Assert.DoesNotContain("traced answer", everything);
         Assert.DoesNotContain(ProvidersApp.OpenAIKey, everything);
     }
+
+    [Fact]
+    public async Task Stream_ProviderQuotesTheKeyIn401_SpanCarriesNoKeyFragment()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name.StartsWith("Arena.", StringComparison.Ordinal),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        app.Upstream.Enqueue(FakeResponse.Json(401, SecretLoggingTests.OpenAIInvalidKeyBody));
+
+        ActivityTraceId trace;
+        using (var parent = TestSource.StartActivity("test")!)
+        {
+            trace = parent.TraceId;
+            await app.StreamAsync(ProvidersApp.OpenAIModel, "hi");
+        }
+
+        var span = Assert.Single(spans, s => s.TraceId == trace && s.Source.Name == "Arena.Providers");
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        var everything = string.Join(
+            "\n",
+            span.TagObjects.Select(t => $"{t.Key}={t.Value}")
+                .Concat(span.Events.SelectMany(e => e.Tags.Select(t => $"{e.Name}:{t.Key}={t.Value}")))
+                .Append(span.StatusDescription ?? ""));
+        Assert.DoesNotContain("sk-", everything);
+        Assert.DoesNotContain("abcd", everything);
+    }
 }
