@@ -38,5 +38,6 @@ if [ "$(as_postgres -c "select 1 from pg_database where datname = 'arena'")" != 
 fi
 
 export ARENA_POSTGRES_ADMIN="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=postgres"
-export ARENA_POSTGRES_APP="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=arena"
+# A pool well under the server's max_connections (100 on Debian): past it requests wait for a connection instead of failing.
+export ARENA_POSTGRES_APP="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=arena;Maximum Pool Size=40"
 echo "postgres.sh: PostgreSQL ${pg_version} is up on 127.0.0.1:${cluster_port} (database arena)" >&2
