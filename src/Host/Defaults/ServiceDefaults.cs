@@ -37,7 +37,7 @@ internal static class ServiceDefaults
             // Without these every token is refused at request time; say so at start-up instead. Development is exempt
             // because its signing key appears only once `dotnet user-jwts create` has run.
             services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-                .Validate(HasTokenValidation, "Authentication:Schemes:Bearer needs an Authority or SigningKeys, and ValidAudiences (see README).")
+                .Validate(HasTokenValidation, "Authentication:Schemes:Bearer needs an Authority, a MetadataAddress or SigningKeys, and ValidAudiences (see README).")
                 .ValidateOnStart();
         }
 
@@ -67,7 +67,9 @@ internal static class ServiceDefaults
     private static bool HasTokenValidation(JwtBearerOptions options)
     {
         var parameters = options.TokenValidationParameters;
-        var hasKeys = !string.IsNullOrEmpty(options.Authority) || parameters.IssuerSigningKey is not null || parameters.IssuerSigningKeys?.Any() == true;
+        var hasKeys = !string.IsNullOrEmpty(options.Authority) || !string.IsNullOrEmpty(options.MetadataAddress)
+            || options.Configuration is not null || options.ConfigurationManager is not null
+            || parameters.IssuerSigningKey is not null || parameters.IssuerSigningKeys?.Any() == true || parameters.IssuerSigningKeyResolver is not null;
         var hasAudience = !parameters.ValidateAudience || !string.IsNullOrEmpty(parameters.ValidAudience) || parameters.ValidAudiences?.Any() == true;
         return hasKeys && hasAudience;
     }

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
+using Arena.Modules.Providers.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Arena.Modules.Messaging.Persistence;
 
@@ -19,46 +21,85 @@ internal sealed partial class StreamHostLease(
     IOptions<MessagingOptions> options,
     ILogger<StreamHostLease> logger) : BackgroundService
 {
-    private readonly ConcurrentQueue<FinalWrite> unsettled = new();
+    // A final write the database keeps refusing is given up after this many heartbeats, so its session is not blocked for good.
+    private const int MaxFinalWriteAttempts = 12;
+
+    private readonly ConcurrentQueue<(FinalWrite End, int Attempts)> unsettled = new();
 
     public Guid Id { get; } = Guid.CreateVersion7();
 
-    public void RetryLater(FinalWrite end) => unsettled.Enqueue(end);
+    public void RetryLater(FinalWrite end) => unsettled.Enqueue((end, 1));
 
+    /// Renews this host's heartbeat, then interrupts the replies of lapsed hosts. Both sides use the database's clock,
+    /// so that instances whose clocks disagree still agree on who is alive. Rows without a host come from a version
+    /// before leases; they are taken for dead only once silent for a whole lease, so a rolling deploy keeps its streams.
     public async Task RenewAndSweepAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var cutoff = now - options.Value.StreamHostLease;
+        var lease = options.Value.StreamHostLease;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO messaging.stream_hosts (id, started_at, heartbeat_at) VALUES ({Id}, {now}, {now}) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+            $"INSERT INTO messaging.stream_hosts (id, started_at, heartbeat_at) VALUES ({Id}, now(), now()) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()",
             cancellationToken);
 
-        var interrupted = await db.Messages
-            .Where(m => m.Status == MessageStatus.Streaming && !db.StreamHosts.Any(h => h.Id == m.StreamHostId && h.HeartbeatAt > cutoff))
-            .ExecuteUpdateAsync(set => set.SetProperty(m => m.Status, MessageStatus.Interrupted).SetProperty(m => m.UpdatedAt, now), cancellationToken);
+        var interrupted = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            UPDATE messaging.messages AS m SET status = 'interrupted', updated_at = now()
+            WHERE m.status = 'streaming' AND CASE
+                WHEN m.stream_host_id IS NULL THEN m.updated_at < now() - {lease}
+                ELSE NOT EXISTS (SELECT 1 FROM messaging.stream_hosts AS h WHERE h.id = m.stream_host_id AND h.heartbeat_at > now() - {lease})
+            END
+            """,
+            cancellationToken);
         if (interrupted > 0)
         {
             LogInterrupted(logger, interrupted);
         }
 
-        await db.StreamHosts.Where(h => h.HeartbeatAt <= cutoff).ExecuteDeleteAsync(cancellationToken);
-        await RetryUnsettledAsync(db, cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM messaging.stream_hosts WHERE heartbeat_at <= now() - {lease}", cancellationToken);
+        // Half a heartbeat at most, so that retrying never delays the next renewal past the lease.
+        await RetryUnsettledAsync(db, options.Value.StreamHostHeartbeat / 2, cancellationToken);
     }
 
-    private async Task RetryUnsettledAsync(MessagingDbContext db, CancellationToken cancellationToken)
+    private async Task RetryUnsettledAsync(MessagingDbContext db, TimeSpan budget, CancellationToken cancellationToken)
     {
-        for (var pending = unsettled.Count; pending > 0 && unsettled.TryDequeue(out var end); pending--)
+        var started = clock.GetTimestamp();
+        for (var pending = unsettled.Count; pending > 0 && clock.GetElapsedTime(started) < budget && unsettled.TryDequeue(out var item); pending--)
         {
+            var (end, attempts) = item;
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(budget);
             try
             {
-                await db.Messages.Where(m => m.Id == end.MessageId).ApplyAsync(end, cancellationToken);
+                await db.Messages.Where(m => m.Id == end.MessageId).ApplyAsync(end, attempt.Token);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
-                unsettled.Enqueue(end);
                 LogRetryFailed(logger, end.MessageId, exception);
+                if (attempts < MaxFinalWriteAttempts && exception is not PostgresException { SqlState: ['2', '2' or '3', ..] })
+                {
+                    unsettled.Enqueue((end, attempts + 1));
+                }
+                else
+                {
+                    await GiveUpAsync(db, end, cancellationToken);
+                }
             }
+        }
+    }
+
+    /// The smallest write that can end the row: error status, whatever content the database already had.
+    private async Task GiveUpAsync(MessagingDbContext db, FinalWrite end, CancellationToken cancellationToken)
+    {
+        var metadata = new MessageMetadata(WireNames.Of(FinishReason.Error), null, null, 0, new ErrorMetadata(WireNames.Of(CompletionErrorCode.Unknown), "The reply could not be saved.")).Serialize();
+        try
+        {
+            await db.Messages.Where(m => m.Id == end.MessageId && m.Status == MessageStatus.Streaming)
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Status, MessageStatus.Error).SetProperty(m => m.Metadata, metadata).SetProperty(m => m.UpdatedAt, end.At), cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The host's lease still covers the row; once this host stops, any instance interrupts it.
+            LogRetryFailed(logger, end.MessageId, exception);
         }
     }
 
@@ -71,7 +112,7 @@ internal sealed partial class StreamHostLease(
             {
                 await RenewAndSweepAsync(stoppingToken);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 // The next heartbeat tries again; the lease is several heartbeats long for exactly this.
                 LogHeartbeatFailed(logger, exception);
@@ -84,11 +125,12 @@ internal sealed partial class StreamHostLease(
         await base.StopAsync(cancellationToken);
         try
         {
-            // Leaving at once lets the other instances recover what this one could not finish without waiting out the lease.
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await RetryUnsettledAsync(db, options.Value.FinalWriteTimeout, cancellationToken);
+            // Leaving at once lets the other instances recover what this one could not finish without waiting out the lease.
             await db.StreamHosts.Where(h => h.Id == Id).ExecuteDeleteAsync(cancellationToken);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             LogHeartbeatFailed(logger, exception);
         }
@@ -97,7 +139,7 @@ internal sealed partial class StreamHostLease(
     [LoggerMessage(LogLevel.Warning, "Marked {Count} replies whose stream host stopped as interrupted")]
     private static partial void LogInterrupted(ILogger logger, int count);
 
-    [LoggerMessage(LogLevel.Warning, "The end of message {MessageId} still could not be saved; trying again at the next heartbeat")]
+    [LoggerMessage(LogLevel.Warning, "The end of message {MessageId} still could not be saved")]
     private static partial void LogRetryFailed(ILogger logger, Guid messageId, Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Could not renew this host's stream lease")]

@@ -43,20 +43,26 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
     {
         switch (update)
         {
-            case CompletionText text:
+            case CompletionText { Text: var raw }:
+                var text = StorableText.Of(raw);
+                if (text.Length == 0)
+                {
+                    return null;
+                }
+
                 if (firstChunkAt is null)
                 {
                     firstChunkAt = clock.GetTimestamp();
                     trace.FirstChunk(plan, span, clock.GetElapsedTime(startedAt, firstChunkAt.Value));
                 }
 
-                content.Append(text.Text);
-                return new StreamDelta(plan.Participant, text.Text);
+                content.Append(text);
+                return new StreamDelta(plan.Participant, text);
             case CompletionFinished finished:
                 End(MessageStatus.Success, finished.Reason, finished.Usage);
                 return null;
             case CompletionFailed failed:
-                error = new ErrorMetadata(WireNames.Of(failed.Code), failed.Message);
+                error = new ErrorMetadata(WireNames.Of(failed.Code), StorableText.Of(failed.Message));
                 End(MessageStatus.Error, FinishReason.Error, failed.Usage);
                 return new StreamFailed(plan.Participant, error.Code, error.Message);
             default:

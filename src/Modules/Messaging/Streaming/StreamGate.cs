@@ -94,6 +94,11 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
                 null);
         }
 
+        if (content.Contains('\0', StringComparison.Ordinal))
+        {
+            return Invalid("messages", "The last user message must not contain NUL (U+0000) characters.");
+        }
+
         var ownerId = context.User.FindFirstValue("sub")!;
         var session = await mediator.Send(new FindSession(sessionId, ownerId), cancellationToken);
         if (session is null)

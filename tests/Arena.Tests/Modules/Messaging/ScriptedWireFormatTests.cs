@@ -69,6 +69,25 @@ public sealed partial class ScriptedWireFormatTests : IClassFixture<UpstreamMess
         Assert.Contains($"\"ttft_ms\":{metadata.GetProperty("ttft_ms").GetInt64()},\"duration_ms\":{metadata.GetProperty("duration_ms").GetInt64()}", body, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("streaming")]
+    [InlineData("legacy")]
+    public async Task StreamMessage_ProviderSendsNul_DroppedSoTheReplyIsStoredWhole(string pipeline)
+    {
+        using var client = app.As($"scripted-nul-{pipeline}");
+        var session = await app.CreateSessionAsync(client, UpstreamMessagingApp.Upstream);
+        app.Server.Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(["before\0", "\0after"])));
+
+        var (response, body) = await MessagingApp.StreamAsync(client, session, "Say something odd", pipeline: pipeline);
+
+        // PostgreSQL cannot store U+0000; keeping it would make every write of the reply fail and block the session.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("\\u0000", body, StringComparison.Ordinal);
+        var reply = (await app.MessagesAsync(client, session))[1];
+        Assert.Equal("success", reply.GetProperty("status").GetString());
+        Assert.Equal("beforeafter", reply.GetProperty("content").GetString());
+    }
+
     [GeneratedRegex("\"ttft_ms\":\\d+,\"duration_ms\":\\d+")]
     private static partial Regex Timings();
 }

@@ -19,6 +19,7 @@ public sealed class StreamChecksTests(MessagingApp app) : IClassFixture<Messagin
         { "no messages", """{"session_id":"{session}"}""", HttpStatusCode.BadRequest, "messages" },
         { "no user message", """{"session_id":"{session}","messages":[{"role":"assistant","content":"hi"}]}""", HttpStatusCode.BadRequest, "messages" },
         { "empty content", """{"session_id":"{session}","messages":[{"role":"user","content":"  "}]}""", HttpStatusCode.BadRequest, "messages" },
+        { "content with a NUL", """{"session_id":"{session}","messages":[{"role":"user","content":"a\u0000b"}]}""", HttpStatusCode.BadRequest, "messages" },
         { "content over the limit", """{"session_id":"{session}","messages":[{"role":"user","content":"{long}"}]}""", HttpStatusCode.RequestEntityTooLarge, "messages" },
     };
 
