@@ -14,6 +14,10 @@ internal static class SessionIdReader
     /// The window grows only while one token (a long message text) does not fit; everything before it is already scanned.
     internal const int InitialWindow = 16 * 1024;
 
+    /// One token longer than this ends the scan (routing falls back to a random place): a single giant string must not
+    /// make one request rent tens of megabytes from the shared pool.
+    internal const int MaxWindow = 1024 * 1024;
+
     private static readonly byte[] PropertyName = Encoding.UTF8.GetBytes("session_id");
 
     /// A body declared longer than limit is not read here at all: the pipeline refuses it whichever route it takes.
@@ -49,6 +53,11 @@ internal static class SessionIdReader
             {
                 if (buffered == window.Length)
                 {
+                    if (window.Length >= MaxWindow)
+                    {
+                        break;
+                    }
+
                     var larger = ArrayPool<byte>.Shared.Rent(window.Length * 2);
                     window.AsSpan(0, buffered).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(window);

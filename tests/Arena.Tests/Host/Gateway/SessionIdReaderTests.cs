@@ -48,6 +48,15 @@ public sealed class SessionIdReaderTests
     }
 
     [Fact]
+    public async Task ScanAsync_TokenLongerThanTheWindowCap_StopsWithoutAnId()
+    {
+        // 600,000 two-byte characters: a single string of 1.2 MB, past the 1 MiB window cap.
+        var json = $$"""{"messages":[{"role":"user","content":"{{new string('я', 600_000)}}"}],"session_id":"{{Id}}"}""";
+
+        Assert.Null(await ScanAsync(json, 64 * 1024));
+    }
+
+    [Fact]
     public async Task ScanAsync_DuplicateTopLevelSessionId_LastOneWinsLikeThePipelines()
     {
         Assert.Equal(Id, await ScanAsync($$"""{"session_id":"{{Decoy}}","messages":[],"session_id":"{{Id}}"}""", 5));
