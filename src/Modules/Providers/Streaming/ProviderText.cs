@@ -24,7 +24,9 @@ internal static partial class ProviderText
     public static string ForClients(string text, string? apiKey)
     {
         text = ForLogs(text, apiKey);
+        text = InternalUrl().Replace(text, Redacted);
         text = HostAndPort().Replace(text, Redacted);
+        text = BareHostAndPort().Replace(text, Redacted);
         return IPv4Address().Replace(text, Redacted).Trim();
     }
 
@@ -40,6 +42,13 @@ internal static partial class ProviderText
 
     [GeneratedRegex(@"(?i)(?:\[[0-9a-f:.]+\]|\blocalhost|\b[a-z0-9\-]+(?:\.[a-z0-9\-]+)+):\d{1,5}\b")]
     private static partial Regex HostAndPort();
+
+    // A name without a dot is an internal host (vllm:8000, ollama:11434); public addresses always have one.
+    [GeneratedRegex(@"(?i)\b[a-z][a-z0-9\-]*:\d{2,5}\b")]
+    private static partial Regex BareHostAndPort();
+
+    [GeneratedRegex(@"(?i)\bhttps?://[a-z0-9\-]+(?=[/:\s""')]|$)[^\s""'<>)]*")]
+    private static partial Regex InternalUrl();
 
     [GeneratedRegex(@"\b(?:\d{1,3}\.){3}\d{1,3}\b")]
     private static partial Regex IPv4Address();

@@ -21,6 +21,8 @@ public sealed class ProviderTextTests
     [InlineData("upstream vllm.internal:8000 and localhost:11434 and [::1]:80", "upstream [redacted] and [redacted] and [redacted]")]
     [InlineData("node 192.168.1.20 says no", "node [redacted] says no")]
     [InlineData("see https://platform.openai.com/account/api-keys", "see https://platform.openai.com/account/api-keys")]
+    [InlineData("upstream vllm:8000 refused, try ollama:11434", "upstream [redacted] refused, try [redacted]")]
+    [InlineData("POST http://vllm/v1/chat/completions failed", "POST [redacted] failed")]
     public void ForClients_HostsAndPorts_Masked(string text, string expected) =>
         Assert.Equal(expected, ProviderText.ForClients(text, null));
 }
