@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Arena.Modules.Messaging.Domain;
-using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Providers.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;

@@ -13,7 +13,7 @@ internal enum StreamProtocol
 internal sealed record ParticipantPlan(Participant Participant, string Model, Guid MessageId, IReadOnlyList<ChatTurn> Turns);
 
 /// A stream that passed every check and whose rows exist: from here on, errors travel inside the stream.
-internal sealed record OpenedStream(Guid SessionId, Guid UserMessageId, StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace)
+internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace)
 {
     public bool IsCompare => Participants.Count > 1;
 }

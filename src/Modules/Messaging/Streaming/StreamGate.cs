@@ -124,7 +124,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
                 null);
         }
 
-        return new Opening(null, new OpenedStream(session.Id, userMessageId, protocol, participants, trace));
+        return new Opening(null, new OpenedStream(protocol, participants, trace));
     }
 
     private static Opening Invalid(string field, string message) =>

@@ -9,17 +9,6 @@ namespace Arena.Modules.Messaging.Streaming;
 
 /// Every database write of a stream, shared by both pipelines: the start (one round trip), the periodic partial content,
 /// and the end of each participant. Each call uses its own short-lived context because participants write concurrently.
-/// The last write of one participant's reply, kept whole so that it can be retried as it was.
-internal sealed record FinalWrite(Guid MessageId, string Content, MessageStatus Status, string Metadata, DateTimeOffset At);
-
-internal static class FinalWriteExtensions
-{
-    public static Task<int> ApplyAsync(this IQueryable<Message> message, FinalWrite end, CancellationToken cancellationToken) =>
-        message.ExecuteUpdateAsync(
-            set => set.SetProperty(m => m.Content, end.Content).SetProperty(m => m.Status, end.Status).SetProperty(m => m.Metadata, end.Metadata).SetProperty(m => m.UpdatedAt, end.At),
-            cancellationToken);
-}
-
 internal sealed class StreamRecorder(IDbContextFactory<MessagingDbContext> contexts, StreamHostLease host, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<StreamRecorder> logger)
 {
     internal sealed record HistoryEntry(MessageRole Role, Participant? Participant, string Content, DateTimeOffset CreatedAt);

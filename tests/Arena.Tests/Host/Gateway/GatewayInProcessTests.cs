@@ -60,13 +60,14 @@ public sealed class GatewayInProcessTests(ArenaApp app) : IClassFixture<ArenaApp
         using var rejections = new RejectionCounter(app.Services.GetRequiredService<IMeterFactory>());
         using var client = app.As("erin-gateway");
 
-        // Until the Messaging pipelines are mapped, the request passes the guard and then finds no endpoint (404).
+        // The session does not exist, so the legacy pipeline itself answers: proof that the proxied request passed the guard.
         var proxied = await client.PostAsync("/api/messages/stream", new StringContent(GatewayClient.Body(Guid.NewGuid()), Encoding.UTF8, "application/json"));
         var afterProxied = rejections.Count;
         var direct = await client.PostAsync("/api/pipelines/legacy/messages/stream", new StringContent(GatewayClient.Body(Guid.NewGuid()), Encoding.UTF8, "application/json"));
 
         Assert.Equal("legacy", Assert.Single(proxied.Headers.GetValues("X-Arena-Pipeline")));
-        Assert.NotEqual(HttpStatusCode.BadGateway, proxied.StatusCode);
+        var answer = await ProblemAssert.IsProblem(proxied, HttpStatusCode.NotFound);
+        Assert.Equal("The session does not exist.", answer.GetProperty("title").GetString());
         Assert.Equal(0, afterProxied);
         await ProblemAssert.IsProblem(direct, HttpStatusCode.NotFound);
         Assert.Equal(1, rejections.Count);
