@@ -24,6 +24,7 @@ public static class MessagingModule
         builder.Services.AddSingleton<StreamRecorder>();
         builder.Services.AddSingleton<StreamTelemetry>();
         builder.Services.AddScoped<StreamGate>();
+        builder.Services.AddScoped<ParticipantRun>();
         builder.Services.AddScoped<ArrivalMerge>();
         builder.Services.AddScoped<LegacyPump>();
         builder.Services.AddSingleton<LegacyCapacity>();

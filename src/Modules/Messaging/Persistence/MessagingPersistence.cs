@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Arena.Modules.Messaging.Persistence;
 
@@ -15,10 +16,18 @@ internal static class MessagingPersistence
         return options;
     }
 
+    private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, NpgsqlDataSource dataSource)
+    {
+        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", MessagingDbContext.Schema))
+            .UseSnakeCaseNamingConvention();
+        return options;
+    }
+
     public static void AddMessagingPersistence(this IHostApplicationBuilder builder)
     {
         // A factory, not a scoped context: the participants of one compare stream write concurrently.
-        builder.Services.AddPooledDbContextFactory<MessagingDbContext>((services, options) =>
+        // One pool for EF and the plain statements of the hot path (MessageRows), so that the pool cap holds for both.
+        builder.Services.AddKeyedSingleton(MessagingDbContext.Schema, (services, _) =>
         {
             var configuration = services.GetRequiredService<IConfiguration>();
             var connectionString = configuration.GetConnectionString("Messaging") ?? configuration.GetConnectionString("Arena");
@@ -27,14 +36,19 @@ internal static class MessagingPersistence
                 throw new InvalidOperationException("ConnectionStrings:Arena is not set. Run ./scripts/run.sh, or set ConnectionStrings__Arena to a PostgreSQL connection string.");
             }
 
-            Configure(options, connectionString);
+            return new NpgsqlDataSourceBuilder(connectionString) { Name = "messaging" }.Build();
         });
+        builder.Services.AddPooledDbContextFactory<MessagingDbContext>((services, options) =>
+            Configure(options, services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
+        builder.Services.AddSingleton(services => new MessageRows(services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
+        builder.Services.AddSingleton<PartialSaves>();
         builder.Services.AddScoped(services => services.GetRequiredService<IDbContextFactory<MessagingDbContext>>().CreateDbContext());
         builder.Services.AddHealthChecks().AddDbContextCheck<MessagingDbContext>("messaging-db", tags: ["ready"]);
         builder.Services.AddSingleton<StreamHostLease>();
         // Registered in this order: the schema exists before the lease's heartbeat first touches it.
         builder.Services.AddHostedService<MessagingStartup>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StreamHostLease>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<PartialSaves>());
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Contracts;
 using Mediator;
@@ -108,22 +109,22 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
         trace.Session(session.Id, session.Mode);
 
-        var history = await recorder.LoadHistoryAsync(session.Id, cancellationToken);
         var userMessageId = Guid.CreateVersion7();
-        List<ParticipantPlan> participants = [Plan(Participant.A, session.ModelA, history, content, settings.HistoryBudget)];
+        List<MessageRows.Placeholder> replies = [new(Guid.CreateVersion7(), Participant.A, session.ModelA)];
         if (session is { Mode: SessionKind.Compare, ModelB: { } modelB })
         {
-            participants.Add(Plan(Participant.B, modelB, history, content, settings.HistoryBudget));
+            replies.Add(new(Guid.CreateVersion7(), Participant.B, modelB));
         }
 
         // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
-        if (!await recorder.TryStartAsync(session.Id, userMessageId, content, participants, CancellationToken.None))
+        if (await recorder.TryStartAsync(session.Id, userMessageId, content, replies, CancellationToken.None) is not { } history)
         {
             return new Opening(
                 TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A reply is already streaming in this session.", detail: "Wait for it to finish, then send the next message."),
                 null);
         }
 
+        var participants = replies.ConvertAll(reply => Plan(reply, history, content, settings.HistoryBudget));
         return new Opening(null, new OpenedStream(protocol, participants, trace));
     }
 
@@ -183,16 +184,16 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
     /// The participant's earlier conversation as whole turns (a user message and this participant's successful reply to it),
     /// newest first while they fit the budget, then oldest first, then the new message. Whole turns, so that what the
     /// provider receives never opens with an assistant message, which several chat templates refuse.
-    private static ParticipantPlan Plan(Participant participant, string model, List<StreamRecorder.HistoryEntry> history, string content, int budget)
+    private static ParticipantPlan Plan(MessageRows.Placeholder reply, List<MessageRows.HistoryEntry> history, string content, int budget)
     {
-        var turns = new List<(StreamRecorder.HistoryEntry User, StreamRecorder.HistoryEntry? Reply)>();
+        var turns = new List<(MessageRows.HistoryEntry User, MessageRows.HistoryEntry? Reply)>();
         foreach (var entry in history)
         {
             if (entry.Role == MessageRole.User)
             {
                 turns.Add((entry, null));
             }
-            else if (entry.Participant == participant && turns.Count > 0 && turns[^1].Reply is null)
+            else if (entry.Participant == reply.Participant && turns.Count > 0 && turns[^1].Reply is null)
             {
                 turns[^1] = (turns[^1].User, entry);
             }
@@ -202,8 +203,8 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         var spent = 0;
         while (first > 0)
         {
-            var (user, reply) = turns[first - 1];
-            spent += user.Content.Length + (reply?.Content.Length ?? 0);
+            var (user, answer) = turns[first - 1];
+            spent += user.Content.Length + (answer?.Content.Length ?? 0);
             if (spent > budget)
             {
                 break;
@@ -216,13 +217,13 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         for (var i = first; i < turns.Count; i++)
         {
             conversation.Add(new ChatTurn(ChatTurnRole.User, turns[i].User.Content));
-            if (turns[i].Reply is { } reply)
+            if (turns[i].Reply is { } earlier)
             {
-                conversation.Add(new ChatTurn(ChatTurnRole.Assistant, reply.Content));
+                conversation.Add(new ChatTurn(ChatTurnRole.Assistant, earlier.Content));
             }
         }
 
         conversation.Add(new ChatTurn(ChatTurnRole.User, content));
-        return new ParticipantPlan(participant, model, Guid.CreateVersion7(), conversation);
+        return new ParticipantPlan(reply.Participant, reply.Model, reply.Id, conversation);
     }
 }

@@ -3,16 +3,14 @@ using System.Threading.Channels;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Providers.Contracts;
-using Mediator;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Arena.Modules.Messaging.Features.StreamReply;
 
-/// The async pipeline's concurrency: one producer task per participant reads its provider stream and writes events to one
-/// bounded channel, which the response drains in arrival order. A participant's own events keep their order because only
-/// it writes them; a failure ends only that participant; cancelling the enumeration cancels every producer at once.
-internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<ArrivalMerge> logger)
+/// The async pipeline's concurrency: one producer task per participant runs the shared <see cref="ParticipantRun"/> and
+/// writes its events to one bounded channel, which the response drains in arrival order; cancelling the enumeration
+/// cancels every producer at once.
+internal sealed class ArrivalMerge(ParticipantRun run, TimeProvider clock, IOptions<MessagingOptions> options)
 {
     public async IAsyncEnumerable<StreamEvent> RunAsync(StreamTrace trace, IReadOnlyList<ParticipantPlan> participants, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -84,62 +82,19 @@ internal sealed class ArrivalMerge(IMediator mediator, StreamRecorder recorder, 
     private async Task ProduceAsync(ParticipantPlan plan, StreamTrace trace, ChannelWriter<StreamEvent> writer, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var transcript = new ParticipantTranscript(plan, trace, clock, options.Value.PartialFlushInterval);
-        var recorded = false;
-        try
-        {
-            await writer.WriteAsync(transcript.Start(), cancellationToken);
-            try
-            {
-                await foreach (var update in mediator.CreateStream(new StreamCompletion(plan.Model, plan.Turns), cancellationToken))
-                {
-                    if (transcript.Apply(update) is { } streamEvent)
-                    {
-                        await writer.WriteAsync(streamEvent, cancellationToken);
-                    }
+        await run.RunAsync(plan, trace, new ChannelWaits(writer), cancellationToken);
+    }
 
-                    if (transcript.IsTerminal)
-                    {
-                        break;
-                    }
+    /// Awaits everything: the channel's back pressure, the provider and the final write hold no thread.
+    private readonly struct ChannelWaits(ChannelWriter<StreamEvent> writer) : IParticipantWaits
+    {
+        public ValueTask HandOnAsync(StreamEvent streamEvent, CancellationToken cancellationToken) => writer.WriteAsync(streamEvent, cancellationToken);
 
-                    if (transcript.PartialDue())
-                    {
-                        await recorder.SavePartialAsync(plan.MessageId, transcript.Content, cancellationToken);
-                    }
-                }
+        public ValueTask<bool> NextAsync(IAsyncEnumerator<CompletionUpdate> updates) => updates.MoveNextAsync();
 
-                if (!transcript.IsTerminal)
-                {
-                    await writer.WriteAsync(transcript.EndedWithoutFinish(), cancellationToken);
-                }
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                logger.LogError(exception, "Streaming participant {Participant} of message {MessageId} failed", plan.Participant, plan.MessageId);
-                await writer.WriteAsync(transcript.Fail(CompletionErrorCode.Unknown, "The reply could not be streamed."), cancellationToken);
-            }
+        public ValueTask WaitAsync(ValueTask pending) => pending;
 
-            // The row is final before the client reads the end of the participant.
-            await recorder.FinishAsync(transcript);
-            recorded = true;
-            await writer.WriteAsync(transcript.Finished(), cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            if (!recorded)
-            {
-                await recorder.SettleAsync(transcript);
-            }
-        }
-        catch (Exception exception)
-        {
-            logger.LogError(exception, "Recording participant {Participant} of message {MessageId} failed", plan.Participant, plan.MessageId);
-            if (!recorded)
-            {
-                await recorder.SettleAsync(transcript);
-            }
-        }
+        public ValueTask WaitAsync(Task pending) => new(pending);
     }
 
     private sealed class Activity

@@ -4,17 +4,15 @@ using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Messaging.Streaming.Wire;
 using Arena.Modules.Providers.Contracts;
-using Mediator;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Arena.Modules.Messaging.Features.StreamReplyLegacy;
 
 /// The old service's concurrency model, kept as a baseline: one dedicated thread per participant reads its provider
 /// stream with blocking calls into a bounded BlockingCollection; the request thread drains it and writes each event
-/// synchronously, then joins the threads. Gate, transcript, recorder and wire writers are the streaming pipeline's.
-internal sealed class LegacyPump(IMediator mediator, StreamRecorder recorder, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<LegacyPump> logger)
+/// synchronously, then joins the threads. Gate, participant run and wire writers are the streaming pipeline's.
+internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> options)
 {
     public void Run(HttpContext context, OpenedStream stream)
     {
@@ -29,7 +27,7 @@ internal sealed class LegacyPump(IMediator mediator, StreamRecorder recorder, Ti
             {
                 try
                 {
-                    Produce(plan, stream.Trace, queue, stop.Token);
+                    run.RunAsync(plan, stream.Trace, new BlockingWaits(queue), stop.Token).GetAwaiter().GetResult();
                 }
                 finally
                 {
@@ -99,72 +97,40 @@ internal sealed class LegacyPump(IMediator mediator, StreamRecorder recorder, Ti
         buffer.ResetWrittenCount();
     }
 
-    private void Produce(ParticipantPlan plan, StreamTrace trace, BlockingCollection<StreamEvent> queue, CancellationToken cancellationToken)
+    /// Blocks this participant's own thread on every wait and returns only completed tasks, so the shared run never
+    /// yields and the thread-per-stream baseline stays what it was.
+    private readonly struct BlockingWaits(BlockingCollection<StreamEvent> queue) : IParticipantWaits
     {
-        var transcript = new ParticipantTranscript(plan, trace, clock, options.Value.PartialFlushInterval);
-        var recorded = false;
-        try
+        public ValueTask HandOnAsync(StreamEvent streamEvent, CancellationToken cancellationToken)
         {
-            queue.Add(transcript.Start(), cancellationToken);
-            try
-            {
-                var updates = mediator.CreateStream(new StreamCompletion(plan.Model, plan.Turns), cancellationToken).GetAsyncEnumerator(cancellationToken);
-                try
-                {
-                    while (Block(updates.MoveNextAsync()))
-                    {
-                        if (transcript.Apply(updates.Current) is { } streamEvent)
-                        {
-                            queue.Add(streamEvent, cancellationToken);
-                        }
-
-                        if (transcript.IsTerminal)
-                        {
-                            break;
-                        }
-
-                        if (transcript.PartialDue())
-                        {
-                            recorder.SavePartialAsync(plan.MessageId, transcript.Content, cancellationToken).GetAwaiter().GetResult();
-                        }
-                    }
-                }
-                finally
-                {
-                    updates.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                }
-
-                if (!transcript.IsTerminal)
-                {
-                    queue.Add(transcript.EndedWithoutFinish(), cancellationToken);
-                }
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                logger.LogError(exception, "Streaming participant {Participant} of message {MessageId} failed", plan.Participant, plan.MessageId);
-                queue.Add(transcript.Fail(CompletionErrorCode.Unknown, "The reply could not be streamed."), cancellationToken);
-            }
-
-            recorder.FinishAsync(transcript).GetAwaiter().GetResult();
-            recorded = true;
-            queue.Add(transcript.Finished(), cancellationToken);
+            queue.Add(streamEvent, cancellationToken);
+            return ValueTask.CompletedTask;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+        public ValueTask<bool> NextAsync(IAsyncEnumerator<CompletionUpdate> updates)
         {
-            if (!recorded)
-            {
-                recorder.SettleAsync(transcript).GetAwaiter().GetResult();
-            }
+            var pending = updates.MoveNextAsync();
+            return ValueTask.FromResult(pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult());
         }
-        catch (Exception exception)
+
+        public ValueTask WaitAsync(ValueTask pending)
         {
-            logger.LogError(exception, "Recording participant {Participant} of message {MessageId} failed", plan.Participant, plan.MessageId);
-            if (!recorded)
+            if (pending.IsCompleted)
             {
-                recorder.SettleAsync(transcript).GetAwaiter().GetResult();
+                pending.GetAwaiter().GetResult();
             }
+            else
+            {
+                pending.AsTask().GetAwaiter().GetResult();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask WaitAsync(Task pending)
+        {
+            pending.GetAwaiter().GetResult();
+            return ValueTask.CompletedTask;
         }
     }
-
-    private static bool Block(ValueTask<bool> pending) => pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
 }

@@ -1,0 +1,103 @@
+using Arena.Modules.Messaging.Domain;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Arena.Modules.Messaging.Persistence;
+
+/// The hot statements of a stream as plain parameterised SQL: no expression trees, no change tracking, and fixed texts
+/// that Npgsql's automatic preparation (<c>Max Auto Prepare</c>) can keep prepared. Each is one round trip and, outside
+/// a transaction of its own, one commit.
+internal sealed class MessageRows(NpgsqlDataSource database)
+{
+    internal sealed record HistoryEntry(MessageRole Role, Participant? Participant, string Content, DateTimeOffset CreatedAt);
+
+    internal sealed record Placeholder(Guid Id, Participant Participant, string Model);
+
+    // The history is read before the insert in the same batch, so the new turn's rows never show up in it.
+    private const string HistorySql =
+        "SELECT role, participant, content, created_at FROM messaging.messages " +
+        "WHERE session_id = $1 AND (role = 'user' OR status = 'success') ORDER BY created_at, role = 'assistant'";
+
+    // One statement for the user message and every placeholder: unnest keeps the text the same for one or two replies.
+    private const string StartSql =
+        "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at) " +
+        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4 " +
+        "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4 " +
+        "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant)";
+
+    private const string FinishSql =
+        "UPDATE messaging.messages SET content = $2, status = $3, metadata = $4, updated_at = $5 WHERE id = $1";
+
+    // Only a reply still streaming takes a partial copy, so a late partial can never overwrite a final write.
+    private const string PartialsSql =
+        "UPDATE messaging.messages AS m SET content = p.content, updated_at = $3 " +
+        "FROM unnest($1::uuid[], $2::text[]) AS p(id, content) WHERE m.id = p.id AND m.status = 'streaming'";
+
+    /// Loads the session's history and inserts the new turn in one round trip; null history when a stream already runs
+    /// on the session (the one-stream-per-session index refused the placeholders, and nothing was inserted).
+    public async Task<List<HistoryEntry>?> StartTurnAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<Placeholder> replies, Guid hostId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = database.CreateBatch();
+        var history = new NpgsqlBatchCommand(HistorySql);
+        history.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        batch.BatchCommands.Add(history);
+
+        var start = new NpgsqlBatchCommand(StartSql);
+        start.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = userMessageId });
+        start.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        start.Parameters.Add(new NpgsqlParameter<string> { TypedValue = content });
+        start.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        start.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = hostId });
+        start.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. replies.Select(r => r.Id)] });
+        start.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. replies.Select(r => r.Model)] });
+        start.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. replies.Select(r => WireNames.Of(r.Participant))] });
+        batch.BatchCommands.Add(start);
+
+        try
+        {
+            var entries = new List<HistoryEntry>();
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    entries.Add(new HistoryEntry(
+                        reader.GetString(0) == "user" ? MessageRole.User : MessageRole.Assistant,
+                        reader.IsDBNull(1) ? null : Enum.Parse<Participant>(reader.GetString(1), ignoreCase: true),
+                        reader.GetString(2),
+                        reader.GetFieldValue<DateTimeOffset>(3)));
+                }
+
+                // The insert's outcome, including a refusal by the unique index, arrives with the next result.
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            return entries;
+        }
+        catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Message.OneStreamPerSessionIndex })
+        {
+            return null;
+        }
+    }
+
+    public async Task FinishAsync(FinalWrite end, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(FinishSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = end.MessageId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = end.Content });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WireNames.Of(end.Status) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = end.Metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = end.At });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// The partial content of many replies in one statement.
+    public async Task SavePartialsAsync(Guid[] ids, string[] contents, DateTimeOffset now, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(PartialsSql);
+        command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = contents });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,91 @@
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Persistence;
+using Arena.Modules.Providers.Contracts;
+using Mediator;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+/// One participant's whole life, the same in both pipelines: start, apply the provider's updates, offer partial copies,
+/// finish or fail, and settle the row when the stream stops early. Only the waiting varies (<see cref="IParticipantWaits"/>).
+/// A participant's own events keep their order because only its run hands them on; a failure ends only that participant.
+/// Partial copies go to <see cref="PartialSaves"/>, so nothing between the provider and the client waits for the database.
+internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder recorder, PartialSaves partials, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<ParticipantRun> logger)
+{
+    public async Task RunAsync<TWaits>(ParticipantPlan plan, StreamTrace trace, TWaits waits, CancellationToken cancellationToken)
+        where TWaits : IParticipantWaits
+    {
+        var transcript = new ParticipantTranscript(plan, trace, clock, options.Value.PartialFlushInterval);
+        var recorded = false;
+        using var partial = partials.Track(plan.MessageId);
+        try
+        {
+            await waits.HandOnAsync(transcript.Start(), cancellationToken);
+            try
+            {
+                var updates = mediator.CreateStream(new StreamCompletion(plan.Model, plan.Turns), cancellationToken).GetAsyncEnumerator(cancellationToken);
+                try
+                {
+                    while (await waits.NextAsync(updates))
+                    {
+                        if (transcript.Apply(updates.Current) is { } streamEvent)
+                        {
+                            await waits.HandOnAsync(streamEvent, cancellationToken);
+                        }
+
+                        if (transcript.IsTerminal)
+                        {
+                            break;
+                        }
+
+                        if (transcript.PartialDue())
+                        {
+                            partial.Offer(transcript.Content); await waits.WaitAsync(partials.FlushAsync(cancellationToken));
+                        }
+                    }
+                }
+                finally
+                {
+                    await waits.WaitAsync(updates.DisposeAsync());
+                }
+
+                if (!transcript.IsTerminal)
+                {
+                    await waits.HandOnAsync(transcript.EndedWithoutFinish(), cancellationToken);
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogStreamingFailed(logger, plan.Participant, plan.MessageId, exception);
+                await waits.HandOnAsync(transcript.Fail(CompletionErrorCode.Unknown, "The reply could not be streamed."), cancellationToken);
+            }
+
+            // The row is final before the client reads the end of the participant.
+            await waits.WaitAsync(recorder.FinishAsync(transcript));
+            recorded = true;
+            await waits.HandOnAsync(transcript.Finished(), cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (!recorded)
+            {
+                await waits.WaitAsync(recorder.SettleAsync(transcript));
+            }
+        }
+        catch (Exception exception)
+        {
+            LogRecordingFailed(logger, plan.Participant, plan.MessageId, exception);
+            if (!recorded)
+            {
+                await waits.WaitAsync(recorder.SettleAsync(transcript));
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Streaming participant {Participant} of message {MessageId} failed")]
+    private static partial void LogStreamingFailed(ILogger logger, Participant participant, Guid messageId, Exception exception);
+
+    [LoggerMessage(LogLevel.Error, "Recording participant {Participant} of message {MessageId} failed")]
+    private static partial void LogRecordingFailed(ILogger logger, Participant participant, Guid messageId, Exception exception);
+}
