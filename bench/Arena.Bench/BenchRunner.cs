@@ -46,7 +46,8 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
                     {
                         var point = Print(await MeasureAsync("sweep", path, concurrency, once: false));
                         points.Add(point);
-                        if (point.Failed || point.TtfeP99Ms > options.StopAtP99Ms)
+                        // A window in which no stream started means every client was still in a stream longer than it: past the limit too.
+                        if (point.Failed || point.Streams == 0 || point.TtfeP99Ms > options.StopAtP99Ms)
                         {
                             break;
                         }

@@ -1,9 +1,12 @@
+using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Arena.Bench;
 
 // bench/run.sh builds in Release and calls this; see bench/README.md for the scenarios and the options.
 var options = BenchOptions.Parse(args);
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => ServerProcess.KillAll());
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => ServerProcess.KillAll());
 var report = await new BenchRunner(options, Console.Out).RunAsync();
 Console.WriteLine();
 Console.Write(Report.Text(report));

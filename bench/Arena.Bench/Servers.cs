@@ -7,6 +7,7 @@ namespace Arena.Bench;
 /// A server the harness started: its own process (so that /proc shows its cost alone), its output in a log file.
 internal sealed class ServerProcess : IAsyncDisposable
 {
+    private static readonly HashSet<Process> Running = [];
     private readonly Process process;
 
     private ServerProcess(Process process, string name, Uri address, string logPath)
@@ -60,6 +61,11 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start.");
+        lock (Running)
+        {
+            Running.Add(process);
+        }
+
         var server = new ServerProcess(process, name, address, logPath);
         await server.WaitReadyAsync(readyPath);
         return server;
@@ -87,7 +93,31 @@ internal sealed class ServerProcess : IAsyncDisposable
             }
         }
 
+        lock (Running)
+        {
+            Running.Remove(process);
+        }
+
         process.Dispose();
+    }
+
+    /// When the harness is interrupted, its servers must not outlive it.
+    public static void KillAll()
+    {
+        lock (Running)
+        {
+            foreach (var process in Running)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+        }
     }
 
     private async Task WaitReadyAsync(string readyPath)
