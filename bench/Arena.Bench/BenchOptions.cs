@@ -1,0 +1,153 @@
+using System.Globalization;
+
+namespace Arena.Bench;
+
+/// Every size of the run. The defaults are the full run; <c>--quick</c> shrinks them for a look in a minute or two.
+internal sealed record BenchOptions
+{
+    public string RepoRoot { get; init; } = "";
+
+    public string Configuration { get; init; } = "Release";
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string PostgresAdmin { get; init; } = "";
+
+    public string DatabaseName { get; init; } = "arena_bench";
+
+    public string OutputPath { get; init; } = "bench/results/report.json";
+
+    public string LogDirectory { get; init; } = "bench/results/logs";
+
+    public string[] Scenarios { get; init; } = ["light", "sweep", "soak"];
+
+    public string[] Paths { get; init; } = ["relay", "direct", "gateway", "legacy", "legacy-raised"];
+
+    public int Chunks { get; init; } = 50;
+
+    public int IntervalMs { get; init; } = 50;
+
+    public double DurationSeconds { get; init; } = 20;
+
+    public double WarmupSeconds { get; init; } = 3;
+
+    public int LightConcurrency { get; init; } = 10;
+
+    public int[] Sweep { get; init; } = [100, 250, 500, 1000, 2000];
+
+    /// Legacy starts lower: its cap (64 by default) lies below the first point of the sweep, and its knee must be found.
+    public int[] LegacySweep { get; init; } = [25, 50, 100, 250, 500, 1000, 2000];
+
+    public int LegacyRaisedCap { get; init; } = 4000;
+
+    public double StopAtP99Ms { get; init; } = 1000;
+
+    public double KneeP99Ms { get; init; } = 250;
+
+    public int SoakStreams { get; init; } = 4000;
+
+    public double SoakSeconds { get; init; } = 60;
+
+    public int SoakIntervalMs { get; init; } = 2000;
+
+    public double SoakRampSeconds { get; init; } = 30;
+
+    public string Prompt { get; init; } = "Compare the two pipelines in one paragraph.";
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        var rest = new Queue<string>(args);
+        while (rest.Count > 0)
+        {
+            var name = rest.Dequeue();
+            if (name is "all")
+            {
+                continue;
+            }
+
+            if (name == "--quick")
+            {
+                options = options with
+                {
+                    DurationSeconds = 5,
+                    WarmupSeconds = 1,
+                    Sweep = [100, 250],
+                    LegacySweep = [25, 50, 100],
+                    SoakStreams = 300,
+                    SoakSeconds = 10,
+                    SoakRampSeconds = 3,
+                };
+                continue;
+            }
+
+            if (rest.Count == 0)
+            {
+                throw new ArgumentException($"{name} needs a value.");
+            }
+
+            var value = rest.Dequeue();
+            options = name switch
+            {
+                "--repo" => options with { RepoRoot = value },
+                "--configuration" or "-c" => options with { Configuration = value },
+                "--postgres" => options with { PostgresAdmin = value },
+                "--database" => options with { DatabaseName = value },
+                "--out" => options with { OutputPath = value },
+                "--logs" => options with { LogDirectory = value },
+                "--scenarios" => options with { Scenarios = List(value) },
+                "--paths" => options with { Paths = List(value) },
+                "--chunks" => options with { Chunks = Int(value) },
+                "--interval-ms" => options with { IntervalMs = Int(value) },
+                "--duration" => options with { DurationSeconds = Double(value) },
+                "--warmup" => options with { WarmupSeconds = Double(value) },
+                "--light" => options with { LightConcurrency = Int(value) },
+                "--sweep" => options with { Sweep = [.. List(value).Select(Int)] },
+                "--legacy-sweep" => options with { LegacySweep = [.. List(value).Select(Int)] },
+                "--legacy-cap" => options with { LegacyRaisedCap = Int(value) },
+                "--stop-p99-ms" => options with { StopAtP99Ms = Double(value) },
+                "--knee-p99-ms" => options with { KneeP99Ms = Double(value) },
+                "--soak-streams" => options with { SoakStreams = Int(value) },
+                "--soak-seconds" => options with { SoakSeconds = Double(value) },
+                "--soak-interval-ms" => options with { SoakIntervalMs = Int(value) },
+                "--soak-ramp" => options with { SoakRampSeconds = Double(value) },
+                "--prompt" => options with { Prompt = value },
+                _ => throw new ArgumentException($"Unknown option {name}."),
+            };
+        }
+
+        if (options.RepoRoot.Length == 0)
+        {
+            options = options with { RepoRoot = FindRepoRoot() };
+        }
+
+        if (options.PostgresAdmin.Length == 0)
+        {
+            options = options with
+            {
+                PostgresAdmin = Environment.GetEnvironmentVariable("ARENA_POSTGRES_ADMIN")
+                    ?? throw new ArgumentException("Pass --postgres or set ARENA_POSTGRES_ADMIN (source scripts/postgres.sh)."),
+            };
+        }
+
+        return options;
+    }
+
+    private static string[] List(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int Int(string value) => int.Parse(value, CultureInfo.InvariantCulture);
+
+    private static double Double(string value) => double.Parse(value, CultureInfo.InvariantCulture);
+
+    private static string FindRepoRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Arena.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new ArgumentException("Arena.sln not found above the harness; pass --repo.");
+    }
+}

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Arena.Bench;
+
+/// Runs the scenarios: every point with a fresh fake upstream and a fresh server, measured from outside.
+internal sealed class BenchRunner(BenchOptions options, TextWriter console)
+{
+    private readonly BenchToken token = new();
+    private readonly BenchDatabase database = new(options.PostgresAdmin, options.DatabaseName);
+
+    private string Bin(string project, string dll) => Path.Combine(options.RepoRoot, project, "bin", options.Configuration, "net10.0", dll);
+
+    private string Logs => Path.Combine(options.RepoRoot, options.LogDirectory);
+
+    public async Task<BenchReport> RunAsync()
+    {
+        var started = DateTimeOffset.UtcNow;
+        var points = new List<PointResult>();
+        await database.RecreateAsync();
+        try
+        {
+            // Migrations run once here, so that no point pays for them.
+            await using (var upstream = await StartUpstreamAsync(1, 1))
+            await using (await StartArenaAsync("migrate", upstream, new Dictionary<string, string>()))
+            {
+            }
+
+            console.WriteLine(Report.Header);
+            var arenaPaths = options.Paths.Where(path => path != "relay").ToArray();
+            if (options.Scenarios.Contains("light"))
+            {
+                foreach (var path in options.Paths.Where(path => path is "relay" or "direct" or "gateway"))
+                {
+                    points.Add(Print(await MeasureAsync("light", path, options.LightConcurrency, once: false)));
+                }
+            }
+
+            if (options.Scenarios.Contains("sweep"))
+            {
+                foreach (var path in options.Paths)
+                {
+                    foreach (var concurrency in path.StartsWith("legacy", StringComparison.Ordinal) ? options.LegacySweep : options.Sweep)
+                    {
+                        var point = Print(await MeasureAsync("sweep", path, concurrency, once: false));
+                        points.Add(point);
+                        // A window in which no stream started means every client was still in a stream longer than it: past the limit too.
+                        if (point.Failed || point.Streams == 0 || point.TtfeP99Ms > options.StopAtP99Ms)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+
+            if (options.Scenarios.Contains("soak"))
+            {
+                points.Add(Print(await MeasureAsync("soak", "soak", options.SoakStreams, once: true)));
+            }
+        }
+        finally
+        {
+            await database.DropAsync();
+        }
+
+        return Report.Build(started, options, points);
+    }
+
+    private PointResult Print(PointResult point)
+    {
+        console.WriteLine(Report.Row(point));
+        return point;
+    }
+
+    private async Task<PointResult> MeasureAsync(string scenario, string path, int concurrency, bool once)
+    {
+        var soak = scenario == "soak";
+        var chunks = soak ? Math.Max(1, (int)(options.SoakSeconds * 1000 / options.SoakIntervalMs)) : options.Chunks;
+        var interval = soak ? options.SoakIntervalMs : options.IntervalMs;
+        var streamLength = TimeSpan.FromMilliseconds(chunks * (double)interval);
+        var participants = soak ? 1 : 2;
+
+        var before = path == "relay" ? default : await database.CountersAsync();
+        await using var upstream = await StartUpstreamAsync(chunks, interval);
+        var server = path == "relay" ? await StartRelayAsync(upstream) : await StartArenaAsync($"{scenario}-{path}-{concurrency}", upstream, ArenaSettings(path));
+        using var load = new LoadGenerator(token.For("bench"));
+        StreamTarget target;
+        try
+        {
+            target = path == "relay"
+                ? new StreamTarget(new Uri(server.Address, "/relay"), _ => JsonSerializer.SerializeToUtf8Bytes(new { prompt = options.Prompt }), null, null, 2)
+                : await ArenaTargetAsync(load.Http, server.Address, path, concurrency, soak ? "direct" : "compare", participants);
+
+            // One stream first, so that start-up work (JIT, first connections) is not read as memory per stream.
+            var warm = await load.RunOneAsync(target, 0, CancellationToken.None);
+            if (!warm.Ok)
+            {
+                throw new InvalidOperationException($"{path}: the first stream failed ({warm.Error}); see {server.LogPath}.");
+            }
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        var (baselineRssKb, _) = ProcStats.Memory(server.Pid);
+        var warmup = soak ? TimeSpan.Zero : TimeSpan.FromSeconds(options.WarmupSeconds);
+        var duration = soak ? TimeSpan.Zero : TimeSpan.FromSeconds(options.DurationSeconds);
+        var ramp = soak ? TimeSpan.FromSeconds(options.SoakRampSeconds) : streamLength < warmup || warmup == TimeSpan.Zero ? streamLength : warmup;
+        using var stopStarting = new CancellationTokenSource();
+        var drain = TimeSpan.FromSeconds(Math.Max(10, 3 * streamLength.TotalSeconds));
+
+        List<StreamOutcome> outcomes;
+        Snapshot start, end;
+        ProcessSampler sampler;
+        await using (sampler = new ProcessSampler(server.Pid, () => load.OpenStreams))
+        {
+            var running = load.RunAsync(target, concurrency, ramp, once, stopStarting.Token, drain);
+            if (soak)
+            {
+                start = await Snapshot.TakeAsync(server.Pid, load, database);
+                outcomes = await running;
+                end = await Snapshot.TakeAsync(server.Pid, load, database);
+            }
+            else
+            {
+                await Task.Delay(warmup);
+                start = await Snapshot.TakeAsync(server.Pid, load, database);
+                await Task.Delay(duration);
+                end = await Snapshot.TakeAsync(server.Pid, load, database);
+                await stopStarting.CancelAsync();
+                outcomes = await running;
+            }
+        }
+
+        var served = load.StartedStreams;
+        await server.DisposeAsync();
+        DatabasePerStream? perStream = null;
+        if (path != "relay")
+        {
+            var delta = await database.CountersAsync() - before;
+            perStream = new DatabasePerStream(delta.Commits / (double)served, delta.Rollbacks / (double)served, delta.Inserted / (double)served,
+                delta.Updated / (double)served, delta.Deleted / (double)served, delta.Returned / (double)served);
+        }
+
+        var measured = soak ? outcomes : [.. outcomes.Where(o => o.StartedTicks >= start.Timestamp && o.StartedTicks < end.Timestamp)];
+        return Report.Point(scenario, path, concurrency, measured, start, end, baselineRssKb, sampler, perStream);
+    }
+
+    private Dictionary<string, string> ArenaSettings(string path)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Arena__Gateway__AllowOverrideHeader"] = path == "gateway" ? "false" : "true",
+            ["Arena__Gateway__StreamingShare"] = path == "gateway" ? "100" : "0",
+        };
+        if (path == "legacy-raised")
+        {
+            settings["Arena__Messaging__LegacyMaxConcurrentStreams"] = options.LegacyRaisedCap.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return settings;
+    }
+
+    private async Task<StreamTarget> ArenaTargetAsync(HttpClient http, Uri arena, string path, int clients, string mode, int participants)
+    {
+        // One session per client, reused turn after turn as a user would; the sessions are made before anything is measured.
+        var bodies = new byte[clients][];
+        using var gate = new SemaphoreSlim(32);
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                using var created = await http.PostAsJsonAsync(new Uri(arena, "/api/sessions"), new Dictionary<string, object?>
+                {
+                    ["mode"] = mode,
+                    ["model_a"] = "bench_a",
+                    ["model_b"] = mode == "compare" ? "bench_b" : null,
+                    ["title"] = $"bench {client}",
+                });
+                if (!created.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"Creating a session answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+                }
+
+                var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                bodies[client] = JsonSerializer.SerializeToUtf8Bytes(new { session_id = id, messages = new[] { new { role = "user", content = options.Prompt } } });
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+
+        var (header, expect) = path switch
+        {
+            "direct" or "soak" => ("streaming", "streaming"),
+            "gateway" => ((string?)null, "streaming"),
+            _ => ("legacy", "legacy"),
+        };
+        return new StreamTarget(new Uri(arena, "/api/messages/stream/?protocol=data"), client => bodies[client], header, expect, participants);
+    }
+
+    private Task<ServerProcess> StartUpstreamAsync(int chunks, int intervalMs) => ServerProcess.StartAsync(
+        "upstream", Bin("bench/Arena.Bench.Upstream", "Arena.Bench.Upstream.dll"),
+        ["--chunks", chunks.ToString(CultureInfo.InvariantCulture), "--interval-ms", intervalMs.ToString(CultureInfo.InvariantCulture)],
+        new Dictionary<string, string>(), Logs, "/v1/models");
+
+    private Task<ServerProcess> StartRelayAsync(ServerProcess upstream) => ServerProcess.StartAsync(
+        "relay", Bin("bench/Arena.Bench.Relay", "Arena.Bench.Relay.dll"), ["--upstream", new Uri(upstream.Address, "/v1/").ToString()],
+        new Dictionary<string, string>(), Logs, "/health");
+
+    private Task<ServerProcess> StartArenaAsync(string name, ServerProcess upstream, Dictionary<string, string> extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Arena"] = database.AppConnectionString,
+            ["Authentication__Schemes__Bearer__ValidIssuer"] = BenchToken.Issuer,
+            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = BenchToken.Audience,
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = BenchToken.Issuer,
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = token.KeyBase64,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Arena__Providers__bench__Kind"] = "openai",
+            ["Arena__Providers__bench__BaseUrl"] = new Uri(upstream.Address, "/v1").ToString(),
+            ["Arena__Providers__bench__ApiKey"] = "sk-bench-not-a-secret",
+            ["Arena__Models__bench_a__Provider"] = "bench",
+            ["Arena__Models__bench_a__ProviderModel"] = "bench-a",
+            ["Arena__Models__bench_a__DisplayName"] = "Bench A",
+            ["Arena__Models__bench_b__Provider"] = "bench",
+            ["Arena__Models__bench_b__ProviderModel"] = "bench-b",
+            ["Arena__Models__bench_b__DisplayName"] = "Bench B",
+        };
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+
+        return ServerProcess.StartAsync($"arena-{name}", Bin("src/Host", "Arena.Host.dll"), [], environment, Logs, "/health/ready");
+    }
+}
+
+/// CPU and delivery counters at one instant of a point.
+internal sealed record Snapshot(long Timestamp, double ServerCpuUs, Dictionary<int, double> PostgresCpuUs, HashSet<int> BenchBackends, long Events, double LoadGeneratorCpuUs)
+{
+    public static async Task<Snapshot> TakeAsync(int serverPid, LoadGenerator load, BenchDatabase database)
+    {
+        var backends = await database.BackendPidsAsync();
+        return new Snapshot(Stopwatch.GetTimestamp(), ProcStats.CpuMicroseconds(serverPid), ProcStats.PostgresCpuMicroseconds(), backends,
+            load.DeliveredEvents, ProcStats.CpuMicroseconds(Environment.ProcessId));
+    }
+}

@@ -1,0 +1,82 @@
+using Npgsql;
+
+namespace Arena.Bench;
+
+/// Cumulative activity of one database from pg_stat_database.
+internal readonly record struct DatabaseCounters(long Commits, long Rollbacks, long Inserted, long Updated, long Deleted, long Returned)
+{
+    public static DatabaseCounters operator -(DatabaseCounters after, DatabaseCounters before) => new(
+        after.Commits - before.Commits, after.Rollbacks - before.Rollbacks, after.Inserted - before.Inserted,
+        after.Updated - before.Updated, after.Deleted - before.Deleted, after.Returned - before.Returned);
+}
+
+/// The harness's own database: created fresh for the run, read through the statistics views only, never reconfigured.
+internal sealed class BenchDatabase(string adminConnectionString, string name)
+{
+    public string Name { get; } = name;
+
+    /// What Arena gets: the pool size the scripts use.
+    public string AppConnectionString => new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = Name, MaxPoolSize = 40 }.ConnectionString;
+
+    public async Task RecreateAsync()
+    {
+        await DropAsync();
+        await ExecuteAsync($"CREATE DATABASE {Name}");
+    }
+
+    public Task DropAsync() => ExecuteAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+
+    /// Backends write their statistics when they exit or go idle; call this with Arena stopped and its backends gone.
+    public async Task<DatabaseCounters> CountersAsync()
+    {
+        await using var connection = await OpenAsync();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            await using var backends = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = @name", connection);
+            backends.Parameters.AddWithValue("name", Name);
+            if ((long)(await backends.ExecuteScalarAsync())! == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        await using var command = new NpgsqlCommand(
+            "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_returned FROM pg_stat_database WHERE datname = @name", connection);
+        command.Parameters.AddWithValue("name", Name);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new DatabaseCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+    }
+
+    /// The backends serving the bench database now, for PostgreSQL CPU spent on Arena's behalf alone.
+    public async Task<HashSet<int>> BackendPidsAsync()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = @name", connection);
+        command.Parameters.AddWithValue("name", Name);
+        await using var reader = await command.ExecuteReaderAsync();
+        var pids = new HashSet<int>();
+        while (await reader.ReadAsync())
+        {
+            pids.Add(reader.GetInt32(0));
+        }
+
+        return pids;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Arena.Bench;
+
+/// Turns outcomes and snapshots into figures, and figures into the table and the issue's targets.
+internal static class Report
+{
+    public const string Header =
+        "| scenario | path | C | streams | errors | TTFE p50 / p99 ms | total p50 / p99 ms | events/s | server µs/event | server cores | PG µs/event | PG ms/stream (bench backends) | RSS KB/open stream | threads | commits / ins / upd per stream |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+
+    public static PointResult Point(string scenario, string path, int concurrency, List<StreamOutcome> outcomes, Snapshot start, Snapshot end, long baselineRssKb, ProcessSampler sampler, DatabasePerStream? database)
+    {
+        var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
+        var events = Math.Max(1, end.Events - start.Events);
+        var ok = outcomes.Where(o => o.Ok).ToList();
+        var serverUs = end.ServerCpuUs - start.ServerCpuUs;
+        var postgresUs = end.PostgresCpuUs.Sum(p => p.Value - start.PostgresCpuUs.GetValueOrDefault(p.Key));
+        var benchBackendsUs = end.PostgresCpuUs.Where(p => end.BenchBackends.Contains(p.Key)).Sum(p => p.Value - start.PostgresCpuUs.GetValueOrDefault(p.Key));
+        var streamsInWindow = Math.Max(1.0, (double)events / Math.Max(1, ok.Count == 0 ? 1 : ok.Average(o => o.Events)));
+        return new PointResult
+        {
+            Scenario = scenario,
+            Path = path,
+            Concurrency = concurrency,
+            WindowSeconds = Round(seconds),
+            Streams = outcomes.Count,
+            Errors = outcomes.Count(o => !o.Ok && !o.Unfinished),
+            Unfinished = outcomes.Count(o => o.Unfinished),
+            ErrorSamples = [.. outcomes.Where(o => o.Error is not null).GroupBy(o => o.Error!).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()} × {g.Key}")],
+            TtfeP50Ms = Percentile(ok.Select(o => o.FirstEventMs), 50),
+            TtfeP99Ms = Percentile(ok.Select(o => o.FirstEventMs), 99),
+            TotalP50Ms = Percentile(ok.Select(o => o.TotalMs), 50),
+            TotalP99Ms = Percentile(ok.Select(o => o.TotalMs), 99),
+            EventsPerStream = Round(ok.Count == 0 ? 0 : ok.Average(o => o.Events)),
+            EventsPerSecond = Round(events / seconds),
+            ServerCores = Round(serverUs / 1e6 / seconds),
+            ServerCpuUsPerEvent = Round(serverUs / events),
+            PostgresCores = Round(postgresUs / 1e6 / seconds),
+            PostgresCpuUsPerEvent = Round(postgresUs / events),
+            // Streams' worth of events delivered in the window, so that streams straddling its edges count in part.
+            PostgresCpuMsPerStream = Round(postgresUs / 1000 / streamsInWindow),
+            PostgresBenchBackendsCpuMsPerStream = Round(benchBackendsUs / 1000 / streamsInWindow),
+            LoadGeneratorCpuUsPerEvent = Round((end.LoadGeneratorCpuUs - start.LoadGeneratorCpuUs) / events),
+            RssBaselineMb = Round(baselineRssKb / 1024.0),
+            RssPeakMb = Round(sampler.PeakRssKb / 1024.0),
+            PeakOpenStreams = sampler.PeakOpenStreams,
+            RssKbPerOpenStream = Round(sampler.PeakOpenStreams == 0 ? 0 : Math.Max(0, sampler.RssAtPeakOpenKb - baselineRssKb) / (double)sampler.PeakOpenStreams),
+            ThreadsMin = sampler.MinThreads == int.MaxValue ? 0 : sampler.MinThreads,
+            ThreadsPeak = sampler.PeakThreads,
+            Database = database,
+        };
+    }
+
+    public static string Row(PointResult p) => string.Create(CultureInfo.InvariantCulture,
+        $"| {p.Scenario} | {p.Path} | {p.Concurrency} | {p.Streams} | {p.Errors + p.Unfinished} | {p.TtfeP50Ms:F1} / {p.TtfeP99Ms:F1} | {p.TotalP50Ms:F0} / {p.TotalP99Ms:F0} | {p.EventsPerSecond:F0} | {p.ServerCpuUsPerEvent:F0} | {p.ServerCores:F2} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuUsPerEvent:F0}")} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuMsPerStream:F2} ({p.PostgresBenchBackendsCpuMsPerStream:F2})")} | {p.RssKbPerOpenStream:F0} | {p.ThreadsMin}–{p.ThreadsPeak} | {(p.Database is { } d ? $"{d.Commits:F1} / {d.Inserted:F1} / {d.Updated:F1}" : "—")} |")
+        + (p.ErrorSamples.Length > 0 ? $" {string.Join("; ", p.ErrorSamples)}" : "");
+
+    public static BenchReport Build(DateTimeOffset started, BenchOptions options, List<PointResult> points)
+    {
+        var knees = options.Paths.Append("soak").Where(path => points.Any(p => p.Path == path && p.Scenario != "soak"))
+            .ToDictionary(path => path, path => Knee(points, path, options.KneeP99Ms));
+        return new BenchReport(started, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", Commit(options.RepoRoot), options, points, knees, Targets(points, knees));
+    }
+
+    public static string Text(BenchReport report)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(Header);
+        foreach (var point in report.Points)
+        {
+            text.AppendLine(Row(point));
+        }
+
+        text.AppendLine();
+        var knees = string.Join(", ", report.Knees.Select(k => $"{k.Key} {Show(k.Value)}"));
+        text.AppendLine(CultureInfo.InvariantCulture, $"Knee (largest C with p99 TTFE < {report.Options.KneeP99Ms} ms and no errors): {knees}");
+        text.AppendLine();
+        text.AppendLine("| target (issue 8) | goal | measured | met |");
+        text.AppendLine("|---|---|---|---|");
+        foreach (var target in report.Targets)
+        {
+            text.AppendLine($"| {target.Target} | {target.Goal} | {target.Measured} | {(target.Met switch { true => "yes", false => "no", null => "not measured" })} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static int? Knee(List<PointResult> points, string path, double p99Ms) =>
+        points.Where(p => p.Path == path && !p.Failed && p.Streams > 0 && p.TtfeP99Ms < p99Ms).Select(p => (int?)p.Concurrency).Max();
+
+    private static List<TargetResult> Targets(List<PointResult> points, Dictionary<string, int?> knees)
+    {
+        PointResult? At(string scenario, string path, int concurrency) => points.FirstOrDefault(p => p.Scenario == scenario && p.Path == path && p.Concurrency == concurrency);
+        var targets = new List<TargetResult>();
+        foreach (var concurrency in new[] { 100, 500 })
+        {
+            var relay = At("sweep", "relay", concurrency);
+            var gateway = At("sweep", "gateway", concurrency);
+            targets.Add(relay is null || gateway is null
+                ? new($"server CPU per delivered event at C={concurrency}, gateway vs relay", "≤ 1.5×", "not both measured", null)
+                : Ratio($"server CPU per delivered event at C={concurrency}, gateway vs relay", gateway.ServerCpuUsPerEvent, relay.ServerCpuUsPerEvent, 1.5, "µs"));
+        }
+
+        var relayKnee = knees.GetValueOrDefault("relay");
+        var gatewayKnee = knees.GetValueOrDefault("gateway");
+        targets.Add(new("knee, gateway vs relay", "≥ 70%",
+            $"{Show(gatewayKnee)} vs {Show(relayKnee)}" + (relayKnee is > 0 && gatewayKnee is { } g ? string.Create(CultureInfo.InvariantCulture, $" ({100.0 * g / relayKnee.Value:F0}%)") : ""),
+            relayKnee is > 0 && gatewayKnee is not null ? gatewayKnee >= 0.7 * relayKnee : relayKnee is > 0 && gatewayKnee is null && knees.ContainsKey("gateway") ? false : null));
+
+        var lightRelay = points.FirstOrDefault(p => p.Scenario == "light" && p.Path == "relay");
+        var lightGateway = points.FirstOrDefault(p => p.Scenario == "light" && p.Path == "gateway");
+        if (lightRelay is not null && lightGateway is not null)
+        {
+            var addedP50 = lightGateway.TtfeP50Ms - lightRelay.TtfeP50Ms;
+            var addedP99 = lightGateway.TtfeP99Ms - lightRelay.TtfeP99Ms;
+            targets.Add(new($"added time to first event at C={lightGateway.Concurrency}, gateway over relay", "≤ 2 ms p50 / 10 ms p99",
+                string.Create(CultureInfo.InvariantCulture, $"{addedP50:F1} / {addedP99:F1} ms"), addedP50 <= 2 && addedP99 <= 10));
+        }
+        else
+        {
+            targets.Add(new("added time to first event at light load, gateway over relay", "≤ 2 ms p50 / 10 ms p99", "not measured", null));
+        }
+
+        var gateway100 = At("sweep", "gateway", 100);
+        targets.Add(gateway100 is null
+            ? new("PostgreSQL CPU per compare stream (gateway, C=100)", "≤ 1 ms", "not measured", null)
+            : new("PostgreSQL CPU per compare stream (gateway, C=100)", "≤ 1 ms",
+                string.Create(CultureInfo.InvariantCulture, $"{gateway100.PostgresCpuMsPerStream:F2} ms all postgres processes, {gateway100.PostgresBenchBackendsCpuMsPerStream:F2} ms the bench's backends"),
+                gateway100.PostgresBenchBackendsCpuMsPerStream <= 1));
+
+        var rssPoint = points.Where(p => p.Path == "gateway" && !p.Failed).MaxBy(p => p.Concurrency);
+        targets.Add(rssPoint is null
+            ? new("RSS per open compare stream (gateway)", "≤ 150 KB", "not measured", null)
+            : new("RSS per open compare stream (gateway)", "≤ 150 KB",
+                string.Create(CultureInfo.InvariantCulture, $"{rssPoint.RssKbPerOpenStream:F0} KB at C={rssPoint.Concurrency}"), rssPoint.RssKbPerOpenStream <= 150));
+
+        var gatewayPoints = points.Where(p => p.Path == "gateway").ToList();
+        targets.Add(gatewayPoints.Count < 2
+            ? new("threads flat (gateway, across concurrency)", "flat", "not measured", null)
+            : new("threads flat (gateway, across concurrency)", "flat (peak within 16 of the lowest point's)",
+                string.Join(", ", gatewayPoints.Select(p => $"C={p.Concurrency}: {p.ThreadsPeak}")),
+                gatewayPoints.Max(p => p.ThreadsPeak) - gatewayPoints.Min(p => p.ThreadsPeak) <= 16));
+
+        var streamingKnee = knees.GetValueOrDefault("direct");
+        var legacyKnee = knees.GetValueOrDefault("legacy");
+        targets.Add(new("legacy knee vs streaming's (direct)", "≥ 10× below",
+            $"legacy {Show(legacyKnee)} vs streaming {Show(streamingKnee)}",
+            streamingKnee is { } s && knees.ContainsKey("legacy") ? (legacyKnee ?? 0) * 10 <= s : null));
+        return targets;
+    }
+
+    private static TargetResult Ratio(string target, double measured, double reference, double limit, string unit) =>
+        new(target, string.Create(CultureInfo.InvariantCulture, $"≤ {limit}×"),
+            string.Create(CultureInfo.InvariantCulture, $"{measured:F0} vs {reference:F0} {unit} ({measured / reference:F2}×)"), measured <= limit * reference);
+
+    private static string Show(int? knee) => knee is { } c ? c.ToString(CultureInfo.InvariantCulture) : "below the first point";
+
+    private static double Percentile(IEnumerable<double> values, int percentile)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : Round(sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)]);
+    }
+
+    private static double Round(double value) => Math.Round(value, 2);
+
+    private static string Commit(string repo)
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", ["-C", repo, "rev-parse", "--short", "HEAD"]) { RedirectStandardOutput = true, UseShellExecute = false });
+            var commit = git!.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return commit;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using Arena.Tests.Support;
+using Npgsql;
+
+namespace Arena.Tests.Bench;
+
+/// The benchmark at a tiny size: it must start its servers, run a sweep point per path and the soak, and report
+/// every figure. Timings are not asserted; speed goals live in bench/.
+public class BenchSmokeTests
+{
+    [Fact]
+    public async Task Bench_TinyRun_FinishesAndReportsEveryFigure()
+    {
+        var repo = RepoRoot();
+        var configuration = typeof(BenchSmokeTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var harness = Path.Combine(repo, "bench", "Arena.Bench", "bin", configuration, "net10.0", "Arena.Bench.dll");
+        if (!File.Exists(harness))
+        {
+            // scripts/test.sh builds the whole solution; a run of this project alone has not built the harness yet.
+            await RunAsync(repo, ["build", Path.Combine(repo, "bench", "Arena.Bench"), "-c", configuration, "-nologo", "-v", "quiet"], TimeSpan.FromMinutes(5));
+        }
+
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var admin = new NpgsqlConnectionStringBuilder(database) { Database = "postgres" }.ConnectionString;
+        var output = Directory.CreateTempSubdirectory("arena-bench-");
+        try
+        {
+            var (exitCode, log) = await RunAsync(repo,
+            [
+                harness, "all", "--repo", repo, "-c", configuration, "--postgres", admin,
+                "--database", new NpgsqlConnectionStringBuilder(database).Database!,
+                "--out", Path.Combine(output.FullName, "report.json"), "--logs", Path.Combine(output.FullName, "logs"),
+                "--scenarios", "sweep,soak", "--paths", "relay,gateway", "--sweep", "2", "--duration", "1", "--warmup", "0.3",
+                "--chunks", "3", "--interval-ms", "20", "--soak-streams", "3", "--soak-seconds", "0.3", "--soak-interval-ms", "100", "--soak-ramp", "0",
+            ], TimeSpan.FromMinutes(3));
+            Assert.True(exitCode == 0, log);
+
+            using var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.FullName, "report.json")));
+            var points = report.RootElement.GetProperty("points").EnumerateArray().ToList();
+            Assert.Equal(["sweep/relay", "sweep/gateway", "soak/soak"], points.Select(p => $"{p.GetProperty("scenario").GetString()}/{p.GetProperty("path").GetString()}"));
+            foreach (var point in points)
+            {
+                Assert.True(point.GetProperty("streams").GetInt32() > 0, point.ToString());
+                Assert.Equal(0, point.GetProperty("errors").GetInt32());
+                // Three chunks per participant and one end line each: two participants in compare, one in the soak's direct mode.
+                Assert.Equal(point.GetProperty("path").GetString() == "soak" ? 4 : 8, point.GetProperty("events_per_stream").GetDouble());
+                foreach (var figure in new[] { "ttfe_p50_ms", "ttfe_p99_ms", "total_p50_ms", "total_p99_ms", "events_per_second", "server_cpu_us_per_event", "postgres_cpu_us_per_event", "rss_kb_per_open_stream", "threads_peak" })
+                {
+                    Assert.True(point.GetProperty(figure).GetDouble() >= 0, figure);
+                }
+
+                Assert.True(point.GetProperty("total_p50_ms").GetDouble() > 0, point.ToString());
+                Assert.True(point.GetProperty("threads_peak").GetInt32() > 0, point.ToString());
+            }
+
+            Assert.Equal(JsonValueKind.Null, points[0].GetProperty("database").ValueKind);
+            Assert.True(points[1].GetProperty("database").GetProperty("commits").GetDouble() > 0);
+            Assert.True(report.RootElement.GetProperty("knees").TryGetProperty("gateway", out _));
+            Assert.Contains(report.RootElement.GetProperty("targets").EnumerateArray(), t => t.GetProperty("target").GetString()!.StartsWith("knee", StringComparison.Ordinal));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Log)> RunAsync(string repo, string[] arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The harness's servers are its children: end them with it.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Arena.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Arena.sln not found above the test assembly.");
+    }
+}
