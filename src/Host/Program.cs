@@ -30,7 +30,6 @@ builder.Services.AddMediator((MediatorOptions options) =>
 
 var app = builder.Build();
 
-app.UseGateway();
 app.UseServiceDefaults();
 
 var api = app.MapGroup("/api").RequireAuthorization(ServiceDefaults.ApiPolicy);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Arena.Host.Gateway;
 using FluentValidation;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -45,8 +44,7 @@ internal static class ServiceDefaults
             .AddPolicy(ApiPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
 
         services.AddHealthChecks();
-        // The public stream route is the gateway's, invisible to endpoint discovery, so it is described by hand.
-        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>().AddDocumentTransformer<StreamApiDocumentTransformer>());
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Arena.Host.Gateway;
@@ -10,12 +11,11 @@ internal static class GatewayExtensions
     {
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
-        services.AddSingleton<GatewaySecret>();
-        services.AddSingleton<SelfAddress>();
         services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton<GatewayRouting>();
-        services.AddHostedService<SelfAddressDiscovery>();
+        services.AddSingleton<InProcessDestinations>();
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
+        services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
 
         services.AddReverseProxy()
             // Operators may proxy further routes with plain YARP configuration; nothing else under /api is proxied by default.
@@ -24,22 +24,18 @@ internal static class GatewayExtensions
         return builder;
     }
 
-    /// Must run before authentication so that a client probing /api/pipelines/** gets 404 whether or not it has a token.
-    public static WebApplication UseGateway(this WebApplication app)
-    {
-        app.UseMiddleware<PipelineEndpointGuard>();
-        return app;
-    }
-
     public static WebApplication MapGateway(this WebApplication app)
     {
         var routing = app.Services.GetRequiredService<GatewayRouting>();
+        var inProcess = app.Services.GetRequiredService<InProcessDestinations>();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(routing.InvokeAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+            // Last, where the forwarder would take over, like YARP's own HTTP.sys delegation step.
+            proxy.Use(inProcess.InvokeAsync);
         });
         return app;
     }
@@ -51,21 +47,10 @@ internal static class GatewayExtensions
             return;
         }
 
-        // Destination addresses end where /api ended: .../api/pipelines/streaming or the old service's .../api.
+        // Only external destinations are forwarded; their addresses end where /api ended, e.g. the old service's .../api.
         context.AddPathRemovePrefix("/api");
         // A compressing destination would hold back server-sent events until its compressor flushes.
         context.AddRequestHeaderRemove("Accept-Encoding");
-
-        var secret = context.Services.GetRequiredService<GatewaySecret>();
-        context.AddRequestTransform(transform =>
-        {
-            if (transform.HttpContext.Features.Get<GatewayDecision>() is { InProcess: true })
-            {
-                transform.ProxyRequest.Headers.TryAddWithoutValidation(GatewaySecret.Header, secret.Value);
-            }
-
-            return ValueTask.CompletedTask;
-        });
         // An external legacy service does not say which pipeline answered; the gateway does for it.
         context.AddResponseTransform(transform =>
         {

@@ -1,6 +1,6 @@
 namespace Arena.Host.Gateway;
 
-/// The migration knobs under Arena:Gateway. Everything but InternalSecret is read live, so editing configuration reroutes without a restart.
+/// The migration knobs under Arena:Gateway. All are read live, so editing configuration reroutes without a restart.
 internal sealed class GatewayOptions
 {
     public const string Section = "Arena:Gateway";
@@ -16,12 +16,6 @@ internal sealed class GatewayOptions
     /// Upper bound on the bytes of request body scanned for the top-level session_id, wherever it appears; the server's
     /// request body limit caps it too. Kestrel's default body limit, so that every body the pipelines accept routes by session.
     public int SessionIdScanLimit { get; set; } = 30_000_000;
-
-    /// How the gateway reaches this process's own listener; discovered from the server after it starts when empty.
-    public string? SelfAddress { get; set; }
-
-    /// Shared secret that lets proxied requests into /api/pipelines/**; a random one per process when empty (several replicas behind a balancer need the same one only if they proxy to each other).
-    public string? InternalSecret { get; set; }
 
     public GatewayDestinations Destinations { get; set; } = new();
 

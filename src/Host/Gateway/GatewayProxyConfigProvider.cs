@@ -6,44 +6,33 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace Arena.Host.Gateway;
 
-/// One route (the public stream API) and one cluster (the two pipelines), rebuilt whenever Arena:Gateway changes or the
-/// server's own address becomes known. The share and the override switch are read per request instead, so they need no rebuild.
+/// One route (the public stream API) and one cluster (the two pipelines), rebuilt whenever Arena:Gateway changes. The share
+/// and the override switch are read per request instead, so they need no rebuild.
 internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDisposable
 {
     public const string RouteId = "arena-gateway-stream";
     public const string ClusterId = "arena-gateway-pipelines";
-    public const string InProcessMetadata = "Arena.InProcess";
+    /// Destination metadata naming the Messaging endpoint that serves an in-process destination.
+    public const string InProcessMetadata = "Arena.InProcessEndpoint";
     public const string StreamPath = "/api/messages/stream";
 
     private readonly IOptionsMonitor<GatewayOptions> options;
-    private readonly SelfAddress self;
     private readonly ILogger<GatewayProxyConfigProvider> logger;
     private readonly IDisposable? subscription;
     private readonly Lock gate = new();
     private Snapshot current;
 
-    public GatewayProxyConfigProvider(IOptionsMonitor<GatewayOptions> options, SelfAddress self, ILogger<GatewayProxyConfigProvider> logger)
+    public GatewayProxyConfigProvider(IOptionsMonitor<GatewayOptions> options, ILogger<GatewayProxyConfigProvider> logger)
     {
         this.options = options;
-        this.self = self;
         this.logger = logger;
         current = Build();
         subscription = options.OnChange(_ => Refresh());
-        self.Discovered += Refresh;
-        // The server may have started while this provider was being built.
-        if (self.Value is not null)
-        {
-            Refresh();
-        }
     }
 
     public IProxyConfig GetConfig() => current;
 
-    public void Dispose()
-    {
-        subscription?.Dispose();
-        self.Discovered -= Refresh;
-    }
+    public void Dispose() => subscription?.Dispose();
 
     private void Refresh()
     {
@@ -72,10 +61,7 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
         var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
         foreach (var pipeline in new[] { Pipelines.Streaming, Pipelines.Legacy })
         {
-            if (Destination(pipeline, settings.Destinations.For(pipeline)) is { } destination)
-            {
-                destinations[pipeline] = destination;
-            }
+            destinations[pipeline] = Destination(pipeline, settings.Destinations.For(pipeline));
         }
 
         var route = new RouteConfig
@@ -111,7 +97,7 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
         return new Snapshot([route], [cluster]);
     }
 
-    private DestinationConfig? Destination(string pipeline, GatewayDestinationOptions destination)
+    private static DestinationConfig Destination(string pipeline, GatewayDestinationOptions destination)
     {
         if (!string.IsNullOrWhiteSpace(destination.Address))
         {
@@ -123,17 +109,10 @@ internal sealed class GatewayProxyConfigProvider : IProxyConfigProvider, IDispos
             };
         }
 
-        // Until the server has started there is no address to reach the in-process pipelines at, and no request to route either.
-        if (self.Value is not { } origin)
-        {
-            return null;
-        }
-
         return new DestinationConfig
         {
-            Address = new Uri(origin, $"api/pipelines/{pipeline}").ToString(),
-            Health = ResolveHealth(origin, HealthOr(destination, "/health/ready")).ToString(),
-            Metadata = new Dictionary<string, string> { [InProcessMetadata] = "true" },
+            Address = InProcessDestinations.AddressOf(pipeline).ToString(),
+            Metadata = new Dictionary<string, string> { [InProcessMetadata] = Pipelines.EndpointName(pipeline) },
         };
     }
 

@@ -31,7 +31,7 @@ internal sealed class GatewayRouting(IOptionsMonitor<GatewayOptions> options, Ga
             (pipeline, reason, destination) = (other.DestinationId, RoutingReason.Failover, other);
         }
 
-        var decision = new GatewayDecision(pipeline, reason, destination?.Model.Config.Metadata?.ContainsKey(GatewayProxyConfigProvider.InProcessMetadata) == true);
+        var decision = new GatewayDecision(pipeline, reason);
         context.Features.Set(decision);
         telemetry.Record(decision);
         // With nothing available the forwarder answers 503 itself; when both sides are unhealthy the chosen one still gets the request.

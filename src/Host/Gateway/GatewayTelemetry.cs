@@ -11,16 +11,13 @@ internal sealed class GatewayTelemetry
     public const string ReasonTag = "arena.gateway.reason";
 
     public const string RoutedInstrument = "arena.gateway.requests";
-    public const string RejectedInstrument = "arena.gateway.rejected_requests";
 
     private readonly Counter<long> routed;
-    private readonly Counter<long> rejected;
 
     public GatewayTelemetry(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
         routed = meter.CreateCounter<long>(RoutedInstrument, "{request}", "Stream requests routed by the gateway, by pipeline and reason.");
-        rejected = meter.CreateCounter<long>(RejectedInstrument, "{request}", "Requests to the pipelines' own paths that did not come through the gateway.");
     }
 
     public void Record(GatewayDecision decision)
@@ -28,6 +25,4 @@ internal sealed class GatewayTelemetry
         Activity.Current?.SetTag(PipelineTag, decision.Pipeline).SetTag(ReasonTag, decision.Reason);
         routed.Add(1, new KeyValuePair<string, object?>(PipelineTag, decision.Pipeline), new KeyValuePair<string, object?>(ReasonTag, decision.Reason));
     }
-
-    public void RecordRejected() => rejected.Add(1);
 }

@@ -32,16 +32,15 @@ public static class MessagingModule
     }
 
     /// <summary>
-    /// Maps, under the given (authenticated) API group, each pipeline's stream endpoint at its own path
-    /// (<c>/pipelines/streaming/messages/stream</c>, <c>/pipelines/legacy/messages/stream</c>), where the Host's gateway
-    /// sends the public <c>/messages/stream</c>, and the message list.
+    /// Maps, under the given (authenticated) API group, the message list and the public <c>POST /messages/stream/</c>
+    /// twice, once per pipeline: the endpoints named <c>StreamMessage</c> (streaming, which carries the API description)
+    /// and <c>StreamMessageLegacy</c>. Routing never selects them by itself; a router in front of them picks one per
+    /// request by its name and runs it in-process.
     /// </summary>
     public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api)
     {
-        // The public path belongs to the gateway, which picks a pipeline per session and forwards to one of these;
-        // clients cannot reach these paths, so they stay out of the API description.
-        StreamReplyEndpoint.Map(api, "/pipelines/streaming/messages/stream");
-        LegacyStreamEndpoint.Map(api, "/pipelines/legacy/messages/stream");
+        StreamReplyEndpoint.Map(api);
+        LegacyStreamEndpoint.Map(api);
         ListMessages.Map(api);
         return api;
     }

@@ -87,16 +87,17 @@ public sealed class HostApiTests(ArenaApp app) : IClassFixture<ArenaApp>
     }
 
     [Fact]
-    public async Task OpenApi_Document_DescribesGatewayStreamRoute()
+    public async Task OpenApi_Document_DescribesTheStreamRouteFromMessagingsEndpoint()
     {
         using var client = app.Anonymous();
 
         var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json")).RootElement;
 
-        var operation = document.GetProperty("paths").GetProperty("/api/messages/stream/").GetProperty("post");
-        var body = operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        var operation = document.GetProperty("paths").GetProperty("/api/messages/stream").GetProperty("post");
+        var body = Resolve(document, operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
         Assert.Equal("uuid", body.GetProperty("properties").GetProperty("session_id").GetProperty("format").GetString());
-        var message = body.GetProperty("properties").GetProperty("messages").GetProperty("items").GetProperty("properties");
+        Assert.Equal(["messages", "session_id"], body.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order(StringComparer.Ordinal));
+        var message = Resolve(document, body.GetProperty("properties").GetProperty("messages").GetProperty("items")).GetProperty("properties");
         Assert.True(message.TryGetProperty("role", out _));
         Assert.True(message.TryGetProperty("content", out _));
         var parameters = operation.GetProperty("parameters").EnumerateArray()
@@ -109,13 +110,29 @@ public sealed class HostApiTests(ArenaApp app) : IClassFixture<ArenaApp>
         // Both wire formats are described: the data lines' camelCase and the server-sent events' snake_case.
         Assert.Contains("finishReason", stream.GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Contains("finish_reason", stream.GetProperty("description").GetString(), StringComparison.Ordinal);
-        foreach (var status in new[] { "400", "401", "404", "409", "413" })
+        Assert.Equal("StreamMessage", operation.GetProperty("operationId").GetString());
+        Assert.True(stream.GetProperty("headers").TryGetProperty("X-Arena-Pipeline", out _));
+        foreach (var (status, namesFields) in new[] { ("400", true), ("401", false), ("404", false), ("409", false), ("413", true), ("503", false) })
         {
-            var problem = responses.GetProperty(status).GetProperty("content").GetProperty("application/problem+json").GetProperty("schema");
-            var reference = problem.GetProperty("$ref").GetString()!;
-            var schema = document.GetProperty("components").GetProperty("schemas").GetProperty(reference[(reference.LastIndexOf('/') + 1)..]);
-            Assert.True(schema.GetProperty("properties").TryGetProperty("errors", out _), status);
+            var schema = Resolve(document, responses.GetProperty(status).GetProperty("content").GetProperty("application/problem+json").GetProperty("schema"));
+            Assert.True(schema.GetProperty("properties").TryGetProperty("title", out _), status);
+            Assert.Equal(namesFields, schema.GetProperty("properties").TryGetProperty("errors", out _));
+            Assert.False(string.IsNullOrWhiteSpace(responses.GetProperty(status).GetProperty("description").GetString()), status);
         }
+
+        // Described once: the legacy pipeline's endpoint answers the same route with the same contract.
+        Assert.Equal(1, document.GetProperty("paths").EnumerateObject().Count(p => p.Name.StartsWith("/api/messages/stream", StringComparison.Ordinal)));
+    }
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema)
+    {
+        if (!schema.TryGetProperty("$ref", out var reference))
+        {
+            return schema;
+        }
+
+        var name = reference.GetString()!;
+        return document.GetProperty("components").GetProperty("schemas").GetProperty(name[(name.LastIndexOf('/') + 1)..]);
     }
 
     [Fact]

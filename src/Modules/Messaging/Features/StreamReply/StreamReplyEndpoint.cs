@@ -8,13 +8,15 @@ using Microsoft.AspNetCore.Routing;
 namespace Arena.Modules.Messaging.Features.StreamReply;
 
 /// The async pipeline's endpoint: the shared gate, then the Mediator stream request of the session's mode, each event
-/// written and flushed as it arrives. Map() can put the same handler at several patterns.
+/// written and flushed as it arrives. It carries the public description of the stream route, which both pipelines answer.
 internal static class StreamReplyEndpoint
 {
     public const string Pipeline = "streaming";
 
-    public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes, string pattern) =>
-        routes.MapPost(pattern, HandleAsync).ExcludeFromDescription();
+    public const string Name = "StreamMessage";
+
+    public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes) =>
+        StreamReplyDescription.Describe(StreamReplyDescription.DispatchOnly(routes.MapPost(StreamReplyDescription.Pattern, HandleAsync).WithName(Name)));
 
     private static async Task HandleAsync(HttpContext context, StreamGate gate, IMediator mediator, StreamTelemetry telemetry)
     {

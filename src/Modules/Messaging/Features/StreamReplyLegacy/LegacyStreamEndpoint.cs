@@ -1,3 +1,4 @@
+using Arena.Modules.Messaging.Features.StreamReply;
 using Arena.Modules.Messaging.Streaming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,8 +14,11 @@ internal static class LegacyStreamEndpoint
 {
     public const string Pipeline = "legacy";
 
-    public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes, string pattern) =>
-        routes.MapPost(pattern, HandleAsync).ExcludeFromDescription();
+    public const string Name = "StreamMessageLegacy";
+
+    /// The same public route and contract as the streaming pipeline's, described once there.
+    public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes) =>
+        StreamReplyDescription.DispatchOnly(routes.MapPost(StreamReplyDescription.Pattern, HandleAsync).WithName(Name)).ExcludeFromDescription();
 
     private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump, LegacyCapacity capacity, StreamTelemetry telemetry)
     {

@@ -1,0 +1,107 @@
+using System.ComponentModel;
+using System.Text.Json.Nodes;
+using Arena.Modules.Messaging.Streaming;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
+
+namespace Arena.Modules.Messaging.Features.StreamReply;
+
+/// The public stream route as clients see it, whichever pipeline answers: both endpoints sit at the same pattern and
+/// answer byte for byte the same, so the contract is described once, on the streaming one.
+internal static class StreamReplyDescription
+{
+    public const string Pattern = "/messages/stream/";
+
+    public const string PipelineHeader = StreamResponse.PipelineHeader;
+
+    private const string StreamDescription =
+        """
+        The reply, written as it is generated. Which format depends on `protocol`:
+
+        `data` (default; the old service's format): one line per event, `{participant}{kind}:{json}` with participant `a` or `b`
+        and camelCase JSON. Kind `0` is a chunk, `{"content":"..."}`; kind `3` an error, `{"error":{"code":"...","message":"..."}}`;
+        kind `d` the end of that participant, `{"finishReason":"stop","usage":{"promptTokens":0,"completionTokens":0}}`.
+
+        `sse`: standard server-sent events, each with an increasing `id`, an `event` and one snake_case JSON `data` line:
+        `start` (`participant`, `message_id`, `model`), `delta` (`participant`, `content`), `error` (`participant`,
+        `error` {`code`, `message`}), `finish` (`participant`, `finish_reason`, `usage`, `ttft_ms`, `duration_ms`), and last
+        `done` (`{}`). `: keep-alive` comment lines keep an idle connection open.
+
+        In compare mode the events of `a` and `b` are interleaved in arrival order; each participant's own events keep their order.
+        A failure after the stream started travels inside it and ends only that participant.
+        """;
+
+    /// Routing never matches these endpoints by itself: the router in front of them (the Host's gateway) picks one
+    /// pipeline per request and runs its endpoint in-process, so two endpoints can share one pattern without ambiguity.
+    public static RouteHandlerBuilder DispatchOnly(RouteHandlerBuilder endpoint) => endpoint.WithMetadata(new SuppressMatchingMetadata());
+
+    public static RouteHandlerBuilder Describe(RouteHandlerBuilder endpoint) => endpoint
+        .WithTags("Messages")
+        .WithSummary("Sends a user message to a session and streams the reply of each of its models.")
+        .WithDescription("The gateway sends each session to the `streaming` or the `legacy` pipeline; both answer byte for byte the same. "
+            + "The path also answers with a trailing slash. Every problem is sent before the stream starts, as application/problem+json naming the bad field.")
+        .Accepts<StreamMessageBody>("application/json")
+        .WithMetadata(
+            Response(typeof(string), StatusCodes.Status200OK, "text/event-stream", StreamDescription),
+            Response(typeof(HttpValidationProblemDetails), StatusCodes.Status400BadRequest, "application/problem+json", "The protocol, the body, session_id or messages is invalid; errors names the field."),
+            Response(typeof(ProblemDetails), StatusCodes.Status401Unauthorized, "application/problem+json", "No valid bearer token."),
+            Response(typeof(ProblemDetails), StatusCodes.Status404NotFound, "application/problem+json", "The session does not exist or belongs to another user."),
+            Response(typeof(ProblemDetails), StatusCodes.Status409Conflict, "application/problem+json", "A reply is already streaming in this session."),
+            Response(typeof(HttpValidationProblemDetails), StatusCodes.Status413PayloadTooLarge, "application/problem+json", "The new user message is longer than the configured maximum; errors names messages."),
+            Response(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json", "No pipeline can take the stream now (the legacy pipeline is at capacity, or no destination is available); nothing was stored. Retry-After says when to try again."))
+        // Headers and the query parameter are read by the pipelines and the gateway themselves, not bound as handler
+        // parameters, so endpoint metadata cannot name them; this adds them, with their choices, to this operation only.
+        .AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(Parameter("protocol", ParameterLocation.Query, "The wire format of the stream; wins over the X-Arena-Protocol header.", Choice("data", "data", "sse")));
+            operation.Parameters.Add(Parameter(StreamGate.ProtocolHeader, ParameterLocation.Header, "The wire format of the stream, when the protocol query parameter is absent.", Choice("data", "data", "sse")));
+            operation.Parameters.Add(Parameter(PipelineHeader, ParameterLocation.Header, "Asks for one pipeline instead of the gateway's choice; honoured only where Arena:Gateway:AllowOverrideHeader is true.", Choice(null, StreamReplyEndpoint.Pipeline, "legacy")));
+            if (operation.Responses?.TryGetValue("200", out var stream) == true && stream is OpenApiResponse streamResponse)
+            {
+                streamResponse.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                streamResponse.Headers[PipelineHeader] = new OpenApiHeader { Description = "The pipeline that served the stream.", Schema = Choice(null, StreamReplyEndpoint.Pipeline, "legacy") };
+            }
+
+            if (operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true && body is OpenApiMediaType json)
+            {
+                json.Example = JsonNode.Parse("""{"session_id":"0195a0f2-0000-7000-8000-000000000000","messages":[{"role":"user","content":"Hello!"}]}""");
+            }
+
+            return Task.CompletedTask;
+        });
+
+    private static ProducesResponseTypeAttribute Response(Type type, int status, string contentType, string description) =>
+        new(type, status, contentType) { Description = description };
+
+    private static OpenApiParameter Parameter(string name, ParameterLocation location, string description, OpenApiSchema schema) =>
+        new() { Name = name, In = location, Description = description, Schema = schema };
+
+    private static OpenApiSchema Choice(string? fallback, params string[] values) => new()
+    {
+        Type = JsonSchemaType.String,
+        Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))],
+        Default = fallback is null ? null : JsonValue.Create(fallback),
+    };
+
+    /// The body the pipelines read; only for the description, since they parse it themselves to answer their own problems.
+    internal sealed class StreamMessageBody
+    {
+        [Description("One of the caller's sessions.")]
+        public required Guid SessionId { get; init; }
+
+        [Description("Only the last user message is read: it is the new turn. The server keeps the earlier conversation itself.")]
+        public required IReadOnlyList<ChatMessage> Messages { get; init; }
+    }
+
+    internal sealed class ChatMessage
+    {
+        [Description("user, assistant or system.")]
+        public required string Role { get; init; }
+
+        public required string Content { get; init; }
+    }
+}
