@@ -41,7 +41,7 @@ internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder 
 
                         if (transcript.PartialDue())
                         {
-                            partial.Offer(transcript.Content); await waits.WaitAsync(partials.FlushAsync(cancellationToken));
+                            partial.Offer(transcript.Content);
                         }
                     }
                 }
