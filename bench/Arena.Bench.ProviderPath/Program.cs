@@ -31,12 +31,13 @@ var layers = new (string Name, Func<IChatClient> Create)[]
     ("+ redacting wrapper", () => new PassThroughChatClient(OpenAIClient(new InMemoryHandler(body)), "sk-bench")),
     ("+ OpenTelemetryChatClient", () => new ChatClientBuilder(OpenAIClient(new InMemoryHandler(body)))
         .UseOpenTelemetry(NullLoggerFactory.Instance, "Arena.Providers", t => t.EnableSensitiveData = false).Build()),
-    ("all three (before)", () => new ChatClientBuilder(new PassThroughChatClient(OpenAIClient(new SseObservingHandler(SseEndMarker.Done) { InnerHandler = new InMemoryHandler(body) }), "sk-bench"))
+    ("after: observer only", () => OpenAIClient(new SseObservingHandler(SseEndMarker.Done) { InnerHandler = new InMemoryHandler(body) })),
+    ("before: all three", () => new ChatClientBuilder(new PassThroughChatClient(OpenAIClient(new SseObservingHandler(SseEndMarker.Done) { InnerHandler = new InMemoryHandler(body) }), "sk-bench"))
         .UseOpenTelemetry(NullLoggerFactory.Instance, "Arena.Providers", t => t.EnableSensitiveData = false).Build()),
 };
 
 Console.WriteLine($"{chunks} chunks per stream, {rounds} streams per layer");
-Console.WriteLine($"{"layer",-28} {"ns/chunk",10} {"B/chunk",10}");
+Console.WriteLine($"{"layer",-28} {"ns/chunk",10} {"B/chunk",10} {"held B/chunk",13}");
 var baseline = (Ns: 0.0, Bytes: 0.0);
 foreach (var (name, create) in layers)
 {
@@ -62,7 +63,8 @@ foreach (var (name, create) in layers)
         baseline = (ns, bytes);
     }
 
-    Console.WriteLine($"{name,-28} {ns,10:0} {bytes,10:0}   (+{ns - baseline.Ns:0} ns, +{bytes - baseline.Bytes:0} B over the SDK)");
+    var held = await HeldPerChunkAsync(client, chunks);
+    Console.WriteLine($"{name,-28} {ns,10:0} {bytes,10:0} {held,13:0}   (+{ns - baseline.Ns:0} ns, +{bytes - baseline.Bytes:0} B over the SDK)");
 }
 
 static async Task DrainAsync(IChatClient client)
@@ -78,6 +80,28 @@ static async Task DrainAsync(IChatClient client)
     {
         throw new InvalidOperationException("The stream yielded nothing.");
     }
+}
+
+// Live heap growth between the first and the last update of one stream: what a layer keeps until the stream ends.
+static async Task<double> HeldPerChunkAsync(IChatClient client, int chunks)
+{
+    StreamObservation.Current = new StreamObservation();
+    long first = 0, last = 0;
+    var seen = 0;
+    await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], new ChatOptions { ModelId = "gpt-bench" }))
+    {
+        seen++;
+        if (seen == 2)
+        {
+            first = GC.GetTotalMemory(forceFullCollection: true);
+        }
+        else if (seen == chunks)
+        {
+            last = GC.GetTotalMemory(forceFullCollection: true);
+        }
+    }
+
+    return Math.Max(0, last - first) / (double)(chunks - 2);
 }
 
 static IChatClient OpenAIClient(HttpMessageHandler handler)
