@@ -30,6 +30,12 @@ public sealed record CompletionText(string Text) : CompletionUpdate;
 /// <summary>A piece of reasoning ("thinking") text, kept apart from the answer.</summary>
 public sealed record CompletionReasoning(string Text) : CompletionUpdate;
 
+/// <summary>
+/// A tool call the model asked for, complete: its id and name, and its arguments exactly as the provider sent them
+/// (fragments joined per call, never parsed or re-serialised). Arena does not run tools.
+/// </summary>
+public sealed record CompletionToolCall(string Id, string Name, string Arguments) : CompletionUpdate;
+
 /// <summary>The provider ended the answer normally.</summary>
 public sealed record CompletionFinished(FinishReason Reason, TokenUsage? Usage) : CompletionUpdate;
 
@@ -60,5 +66,14 @@ public enum CompletionErrorCode
     Unknown,
 }
 
-/// <summary>Token counts as the provider reported them.</summary>
-public sealed record TokenUsage(long PromptTokens, long CompletionTokens);
+/// <summary>
+/// Token counts as the provider reported them; a count it did not report is null, never 0. <see cref="PromptTokens"/> is
+/// the provider's own input figure: OpenAI's <c>prompt_tokens</c> includes cache reads, Anthropic's <c>input_tokens</c>
+/// excludes them (its cache figures come apart in <see cref="CacheReadTokens"/> and <see cref="CacheWriteTokens"/>).
+/// </summary>
+public sealed record TokenUsage(
+    long? PromptTokens,
+    long? CompletionTokens,
+    long? CacheReadTokens = null,
+    long? CacheWriteTokens = null,
+    long? ReasoningTokens = null);

@@ -13,6 +13,9 @@ internal enum MessageStatus
     Error,
     Cancelled,
     Interrupted,
+
+    /// The reply ended asking for tool calls (stored in its metadata); Arena does not run tools, so the turn ends here.
+    ToolCalls,
 }
 
 internal enum Participant
@@ -32,6 +35,10 @@ internal sealed class Message
     public MessageRole Role { get; init; }
 
     public string Content { get; set; } = "";
+
+    /// The reasoning ("thinking") the model streamed before or beside its answer, kept apart from <see cref="Content"/>;
+    /// null when it sent none.
+    public string? Reasoning { get; set; }
 
     public Guid? ParentId { get; init; }
 

@@ -8,7 +8,8 @@ internal sealed record MessageMetadata(
     UsageMetadata? Usage,
     long? TtftMs,
     long DurationMs,
-    ErrorMetadata? Error)
+    ErrorMetadata? Error,
+    IReadOnlyList<ToolCallMetadata>? ToolCalls = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
     {
@@ -21,6 +22,10 @@ internal sealed record MessageMetadata(
     public static MessageMetadata? Deserialize(string? json) => json is null ? null : JsonSerializer.Deserialize<MessageMetadata>(json, Json);
 }
 
-internal sealed record UsageMetadata(long PromptTokens, long CompletionTokens);
+/// As the provider reported it; a figure it did not report stays null (see <c>TokenUsage</c> for what each one counts).
+internal sealed record UsageMetadata(long? PromptTokens, long? CompletionTokens, long? CacheReadTokens, long? CacheWriteTokens, long? ReasoningTokens);
+
+/// One tool call the model asked for; <see cref="Arguments"/> is the provider's JSON text exactly as sent.
+internal sealed record ToolCallMetadata(string Id, string Name, string Arguments);
 
 internal sealed record ErrorMetadata(string Code, string Message);

@@ -36,6 +36,7 @@ internal static class WireNames
         MessageStatus.Success => "success",
         MessageStatus.Error => "error",
         MessageStatus.Cancelled => "cancelled",
+        MessageStatus.ToolCalls => "tool_calls",
         _ => "interrupted",
     };
 }

@@ -11,6 +11,8 @@ namespace Arena.Modules.Messaging.Streaming;
 internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace trace, TimeProvider clock, TimeSpan partialFlushInterval)
 {
     private readonly StringBuilder content = new();
+    private StringBuilder? reasoning;
+    private List<ToolCallMetadata>? toolCalls;
     private long startedAt;
     private long? firstChunkAt;
     private long? endedAt;
@@ -28,6 +30,8 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
     public bool IsTerminal => Status != MessageStatus.Streaming;
 
     public string Content => content.ToString();
+
+    public string? Reasoning => reasoning?.ToString();
 
     public StreamStarted Start()
     {
@@ -50,20 +54,30 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
                     return null;
                 }
 
-                if (firstChunkAt is null)
-                {
-                    firstChunkAt = clock.GetTimestamp();
-                    trace.FirstChunk(plan, span, clock.GetElapsedTime(startedAt, firstChunkAt.Value));
-                }
-
+                MarkFirstChunk();
                 content.Append(text);
                 return new StreamDelta(plan.Participant, text);
+            case CompletionReasoning { Text: var rawThought }:
+                var thought = StorableText.Of(rawThought);
+                if (thought.Length == 0)
+                {
+                    return null;
+                }
+
+                MarkFirstChunk();
+                (reasoning ??= new StringBuilder()).Append(thought);
+                return new StreamReasoning(plan.Participant, thought);
+            case CompletionToolCall call:
+                MarkFirstChunk();
+                var stored = new ToolCallMetadata(StorableText.Of(call.Id), StorableText.Of(call.Name), StorableText.Of(call.Arguments));
+                (toolCalls ??= []).Add(stored);
+                return new StreamToolCall(plan.Participant, stored.Id, stored.Name, stored.Arguments);
             case CompletionFinished finished:
-                End(MessageStatus.Success, finished.Reason, finished.Usage);
+                End(finished.Reason == FinishReason.ToolCalls && toolCalls is not null ? MessageStatus.ToolCalls : MessageStatus.Success, finished.Reason, finished.Usage);
                 return null;
             case CompletionFailed failed:
                 error = new ErrorMetadata(WireNames.Of(failed.Code), StorableText.Of(failed.Message));
-                End(MessageStatus.Error, FinishReason.Error, failed.Usage);
+                End(MessageStatus.Error, FinishReason.Error, failed.Usage ?? usage);
                 return new StreamFailed(plan.Participant, error.Code, error.Message);
             default:
                 return null;
@@ -107,10 +121,20 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
 
     public MessageMetadata Metadata() => new(
         WireNames.Of(finishReason ?? FinishReason.Error),
-        usage is null ? null : new UsageMetadata(usage.PromptTokens, usage.CompletionTokens),
+        usage is null ? null : new UsageMetadata(usage.PromptTokens, usage.CompletionTokens, usage.CacheReadTokens, usage.CacheWriteTokens, usage.ReasoningTokens),
         TtftMs(),
         DurationMs(),
-        error);
+        error,
+        toolCalls);
+
+    private void MarkFirstChunk()
+    {
+        if (firstChunkAt is null)
+        {
+            firstChunkAt = clock.GetTimestamp();
+            trace.FirstChunk(plan, span, clock.GetElapsedTime(startedAt, firstChunkAt.Value));
+        }
+    }
 
     private void End(MessageStatus status, FinishReason reason, TokenUsage? finalUsage)
     {

@@ -10,6 +10,10 @@ internal sealed record StreamStarted(Participant Participant, Guid MessageId, st
 
 internal sealed record StreamDelta(Participant Participant, string Content) : StreamEvent;
 
+internal sealed record StreamReasoning(Participant Participant, string Content) : StreamEvent;
+
+internal sealed record StreamToolCall(Participant Participant, string Id, string Name, string Arguments) : StreamEvent;
+
 internal sealed record StreamFailed(Participant Participant, string Code, string Message) : StreamEvent;
 
 internal sealed record StreamFinished(Participant Participant, string FinishReason, TokenUsage? Usage, long? TtftMs, long DurationMs) : StreamEvent;

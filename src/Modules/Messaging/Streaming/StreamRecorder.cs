@@ -19,7 +19,7 @@ internal sealed class StreamRecorder(MessageRows rows, StreamHostLease host, Tim
     /// retries the same write every heartbeat, so the row still ends right and its session is not blocked for good.
     public async Task FinishAsync(ParticipantTranscript transcript)
     {
-        var end = new FinalWrite(transcript.Plan.MessageId, transcript.Content, transcript.Status, transcript.Metadata().Serialize(), Now());
+        var end = new FinalWrite(transcript.Plan.MessageId, transcript.Content, transcript.Status, transcript.Metadata().Serialize(), Now(), transcript.Reasoning);
         try
         {
             using var timeout = new CancellationTokenSource(options.Value.FinalWriteTimeout);

@@ -5,7 +5,6 @@ using Anthropic;
 using Arena.Modules.Providers.Mock;
 using Arena.Modules.Providers.Streaming;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
 
@@ -16,8 +15,6 @@ namespace Arena.Modules.Providers.Domain;
 /// The SDKs' own retries are off: <see cref="Features.StreamCompletionHandler"/> retries, and only before the first chunk.
 internal sealed class ChatClientFactory : IDisposable
 {
-    public const string TelemetrySourceName = "Arena.Providers";
-
     // Long on purpose: the first-chunk and idle timeouts of each provider end a slow stream, these only stop a dead socket.
     private static readonly TimeSpan TransportTimeout = TimeSpan.FromHours(1);
 
@@ -27,13 +24,11 @@ internal sealed class ChatClientFactory : IDisposable
         ConnectTimeout = TimeSpan.FromSeconds(15),
     };
 
-    private readonly ILoggerFactory loggerFactory;
     private readonly IDisposable? subscription;
     private volatile ConcurrentDictionary<CatalogModel, IChatClient> clients = new();
 
-    public ChatClientFactory(IOptionsMonitor<CatalogOptions> options, ILoggerFactory loggerFactory)
+    public ChatClientFactory(IOptionsMonitor<CatalogOptions> options)
     {
-        this.loggerFactory = loggerFactory;
         subscription = options.OnChange(_ => clients = new ConcurrentDictionary<CatalogModel, IChatClient>());
     }
 
@@ -55,9 +50,9 @@ internal sealed class ChatClientFactory : IDisposable
             _ => throw new NotSupportedException($"Provider kind {model.Provider.Kind} is not supported."),
         };
 
-        return new ChatClientBuilder(new RedactingChatClient(inner, model.Provider.ResolveApiKey()))
-            .UseOpenTelemetry(loggerFactory, TelemetrySourceName, telemetry => telemetry.EnableSensitiveData = false)
-            .Build();
+        // No wrapper on purpose: the handler records the GenAI span itself (ProviderTelemetry) and redacts what it logs,
+        // because the OpenTelemetry chat client buffers every update until the stream ends (see bench/Arena.Bench.ProviderPath).
+        return inner;
     }
 
     private IChatClient CreateOpenAI(CatalogModel model)

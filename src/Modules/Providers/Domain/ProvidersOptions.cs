@@ -37,6 +37,10 @@ internal sealed class ProviderOptions
 
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// The longest <c>retry-after</c> / <c>retry-after-ms</c> a retry waits for; a provider asking for more gets no retry,
+    /// because the user is better told "rate limited" now than kept waiting behind a silent stream.
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     public string? ResolveApiKey()
     {
         if (!string.IsNullOrWhiteSpace(ApiKey))

@@ -36,10 +36,11 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         };
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var state = new StreamState();
+        var state = new CompletionState();
         for (var attempt = 0; ; attempt++)
         {
             var observation = new StreamObservation();
+            var telemetry = ProviderTelemetry.Start(model);
             deadline.CancelAfter(provider.FirstChunkTimeout);
             ProviderError? error = null;
             await using (var updates = client.GetStreamingResponseAsync(messages, options, deadline.Token).GetAsyncEnumerator(deadline.Token))
@@ -50,7 +51,12 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                     var step = await MoveNextAsync(updates, state.Received ? null : observation);
                     if (step.Exception is not null)
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            telemetry.End(state.ResponseModel, null, state.Usage, CompletionErrorCode.Cancelled);
+                            cancellationToken.ThrowIfCancellationRequested();
+                        }
+
                         error = Classify(step.Exception, observation, deadline.IsCancellationRequested, state, provider, apiKey);
                         break;
                     }
@@ -64,6 +70,20 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                     deadline.CancelAfter(provider.IdleTimeout);
                     var update = updates.Current;
                     state.FinishReason = update.FinishReason ?? state.FinishReason;
+                    state.ResponseModel ??= update.ModelId;
+                    if (CompletionState.UnmodelledReasoning(update.RawRepresentation) is { } unmodelled)
+                    {
+                        state.Yielded = true;
+                        yield return new CompletionReasoning(unmodelled);
+                    }
+
+                    var toolCall = state.Observe(update.RawRepresentation);
+                    if (toolCall is not null)
+                    {
+                        state.Yielded = true;
+                        yield return toolCall;
+                    }
+
                     var contents = update.Contents;
                     for (var index = 0; index < contents.Count; index++)
                     {
@@ -77,44 +97,84 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                                 state.Yielded = true;
                                 yield return new CompletionReasoning(reasoning.Text);
                                 break;
-                            case UsageContent { Details: var details }:
-                                state.AddUsage(details);
+                            case UsageContent { Details: var details } when !state.ReadsRawUsage:
+                                state.SetUsage(details);
                                 break;
+                        }
+                    }
+
+                    if (update.FinishReason is not null)
+                    {
+                        // OpenAI-compatible tool calls arrive as fragments per index; the finish chunk closes them all.
+                        while (state.TakeToolCall() is { } call)
+                        {
+                            state.Yielded = true;
+                            yield return call;
                         }
                     }
                 }
             }
 
-            if (error is { } failure && failure.Retryable && !state.Yielded && attempt < provider.MaxRetries)
+            // An error frame may come before the SDK notices anything wrong (or instead of it noticing at all).
+            if (error is null && observation.SawError && !cancellationToken.IsCancellationRequested)
             {
+                error = ProviderErrors.FromErrorFrame(observation, apiKey);
+            }
+
+            if (error is { } failure && failure.Retryable && !state.Yielded && attempt < provider.MaxRetries
+                && RetryDelay(provider, attempt, observation.RetryAfter) is { } delay)
+            {
+                telemetry.End(state.ResponseModel, null, state.Usage, failure.Code);
                 deadline.CancelAfter(Timeout.InfiniteTimeSpan);
-                LogRetry(logger, model.Id, failure.Code, attempt + 1);
-                await Task.Delay(provider.RetryDelay * Math.Pow(2, attempt), cancellationToken);
-                state.Received = false;
+                LogRetry(logger, model.Id, failure.Code, attempt + 1, (long)delay.TotalMilliseconds);
+                await Task.Delay(delay, cancellationToken);
+                state.Reset();
                 continue;
             }
 
             // An SDK may end its enumeration quietly when its token fires; that is still the consumer's or the timeout's doing.
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                telemetry.End(state.ResponseModel, null, state.Usage, CompletionErrorCode.Cancelled);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (error is null && deadline.IsCancellationRequested)
             {
                 error = TimedOut(state, provider);
             }
 
-            if (error is null && observation.SawError)
+            while (error is null && state.TakeToolCall() is { } pending)
             {
-                error = ProviderErrors.FromErrorFrame(observation, apiKey);
+                yield return pending;
             }
 
             var outcome = error is { } e ? new CompletionFailed(e.Code, e.Message, state.Usage) : Conclude(observation, state);
             if (outcome is CompletionFailed failed)
             {
                 LogFailure(logger, model.Id, failed.Code, failed.Message, error?.Detail ?? "");
+                telemetry.End(state.ResponseModel, "error", state.Usage, failed.Code);
+            }
+            else
+            {
+                telemetry.End(state.ResponseModel, ((CompletionFinished)outcome).Reason.ToString(), state.Usage, null);
             }
 
             yield return outcome;
             yield break;
         }
+    }
+
+    // Exponential backoff, or the provider's retry-after when it asks for longer; null when it asks for more than the budget.
+    private static TimeSpan? RetryDelay(ProviderOptions provider, int attempt, TimeSpan? retryAfter)
+    {
+        var backoff = provider.RetryDelay * Math.Pow(2, attempt);
+        if (retryAfter is not { } asked)
+        {
+            return backoff;
+        }
+
+        return asked > provider.MaxRetryAfter ? null : asked > backoff ? asked : backoff;
     }
 
     // Pooled because it runs once per chunk; it catches so that the iterator, which cannot yield inside a catch, gets a value.
@@ -137,7 +197,7 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         }
     }
 
-    private static ProviderError Classify(Exception exception, StreamObservation observation, bool deadlinePassed, StreamState state, ProviderOptions provider, string? apiKey)
+    private static ProviderError Classify(Exception exception, StreamObservation observation, bool deadlinePassed, CompletionState state, ProviderOptions provider, string? apiKey)
     {
         if (observation.SawError)
         {
@@ -147,11 +207,11 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         return deadlinePassed ? TimedOut(state, provider) : ProviderErrors.Classify(exception, state.Received || observation.SawStreamingResponse, apiKey);
     }
 
-    private static ProviderError TimedOut(StreamState state, ProviderOptions provider) => state.Received
+    private static ProviderError TimedOut(CompletionState state, ProviderOptions provider) => state.Received
         ? new ProviderError(CompletionErrorCode.Timeout, $"The provider sent nothing for {provider.IdleTimeout.TotalSeconds:0.###} s.", false)
         : new ProviderError(CompletionErrorCode.Timeout, $"The provider sent no first chunk within {provider.FirstChunkTimeout.TotalSeconds:0.###} s.", false);
 
-    private static CompletionUpdate Conclude(StreamObservation observation, StreamState state)
+    private static CompletionUpdate Conclude(StreamObservation observation, CompletionState state)
     {
         if (observation.SawStreamingResponse && !observation.SawEndMarker)
         {
@@ -193,30 +253,12 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         },
         turn.Content);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retrying model {ModelId} after {Code} (retry {Retry}).")]
-    private static partial void LogRetry(ILogger logger, string modelId, CompletionErrorCode code, int retry);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retrying model {ModelId} after {Code} (retry {Retry}) in {DelayMs} ms.")]
+    private static partial void LogRetry(ILogger logger, string modelId, CompletionErrorCode code, int retry, long delayMs);
 
     // The detail is the provider's or the transport's own text, already redacted; it may name hosts, which clients never see.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Completion from model {ModelId} failed with {Code}: {Message} Detail: {Detail}")]
     private static partial void LogFailure(ILogger logger, string modelId, CompletionErrorCode code, string message, string detail);
 
     private readonly record struct Step(bool HasUpdate, Exception? Exception);
-
-    private sealed class StreamState
-    {
-        public bool Received { get; set; }
-
-        public bool Yielded { get; set; }
-
-        public ChatFinishReason? FinishReason { get; set; }
-
-        public TokenUsage? Usage { get; private set; }
-
-        public void AddUsage(UsageDetails details)
-        {
-            var prompt = details.InputTokenCount ?? Usage?.PromptTokens ?? 0;
-            var completion = details.OutputTokenCount ?? Usage?.CompletionTokens ?? 0;
-            Usage = new TokenUsage(prompt, completion);
-        }
-    }
 }

@@ -11,10 +11,9 @@ namespace Arena.Modules.Providers.Streaming;
 /// what end users see (and what is stored); <see cref="Detail"/> is the redacted provider or transport text for the logs.
 internal readonly record struct ProviderError(CompletionErrorCode Code, string Message, bool Retryable, string? Detail = null);
 
-/// Maps what the SDKs throw (and what the wire observer saw) to <see cref="ProviderError"/>. Provider text reaches
-/// clients only where it tells the user what to change (a bad request, a rate limit, a content filter), and only
-/// redacted; credential, availability and transport failures get fixed texts, because their provider text names key
-/// fragments and internal hosts and the user can do nothing about them anyway.
+/// Maps what the SDKs throw (and what the wire observer saw) to <see cref="ProviderError"/>. Users always get a fixed
+/// text per code: provider text names organization ids (OpenAI's 429), key fragments (its 401) and internal hosts, and
+/// no pattern list catches every such thing. The provider's own text, redacted, goes only to the log and the trace.
 internal static class ProviderErrors
 {
     public const string UnauthorizedMessage = "The provider rejected Arena's credentials for this model; an operator needs to check its API key.";
@@ -27,11 +26,6 @@ internal static class ProviderErrors
 
     public static ProviderError Classify(Exception exception, bool streamStarted, string? apiKey)
     {
-        if (exception is ProviderCallException call)
-        {
-            exception = call.Original;
-        }
-
         switch (exception)
         {
             case MockProviderException mock:
@@ -69,6 +63,7 @@ internal static class ProviderErrors
         "invalid_request_error" or "not_found_error" or "request_too_large" or "bad_request" or "content_filter" or "content_policy_violation" => Create(CompletionErrorCode.BadRequest, false, providerText, apiKey),
         "overloaded_error" or "api_error" or "server_error" or "service_unavailable" => Create(CompletionErrorCode.Unavailable, true, providerText, apiKey),
         "timeout_error" or "timeout" => Create(CompletionErrorCode.Timeout, true, providerText, apiKey),
+        _ when int.TryParse(type, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var status) => FromStatus(status, providerText, apiKey),
         _ => Create(CompletionErrorCode.Unknown, false, providerText, apiKey),
     };
 
@@ -87,8 +82,8 @@ internal static class ProviderErrors
         var detail = string.IsNullOrWhiteSpace(providerText) ? null : ProviderText.ForLogs(providerText, apiKey);
         var message = code switch
         {
-            CompletionErrorCode.BadRequest => Forwarded(BadRequestMessage, providerText, apiKey),
-            CompletionErrorCode.RateLimited => Forwarded(RateLimitedMessage, providerText, apiKey),
+            CompletionErrorCode.BadRequest => BadRequestMessage,
+            CompletionErrorCode.RateLimited => RateLimitedMessage,
             CompletionErrorCode.Unauthorized => UnauthorizedMessage,
             CompletionErrorCode.Unavailable => UnavailableMessage,
             CompletionErrorCode.Timeout => TimeoutMessage,
@@ -96,12 +91,6 @@ internal static class ProviderErrors
             _ => UnknownMessage,
         };
         return new ProviderError(code, message, retryable, detail);
-    }
-
-    private static string Forwarded(string lead, string? providerText, string? apiKey)
-    {
-        var text = string.IsNullOrWhiteSpace(providerText) ? "" : ProviderText.ForClients(providerText, apiKey);
-        return text.Length == 0 ? lead : $"{lead} It said: {text}";
     }
 
     // The SDK's own message prefixes the status line; the body's error.message is what the provider meant to say.

@@ -8,6 +8,11 @@ internal sealed class SseObservingHandler(SseEndMarker marker) : DelegatingHandl
     {
         var response = await base.SendAsync(request, cancellationToken);
         var observation = StreamObservation.Current;
+        if (observation is not null && !response.IsSuccessStatusCode)
+        {
+            observation.RetryAfter = RetryAfterOf(response);
+        }
+
         if (observation is not null && response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
             observation.MarkResponse();
@@ -15,6 +20,24 @@ internal sealed class SseObservingHandler(SseEndMarker marker) : DelegatingHandl
         }
 
         return response;
+    }
+
+    // OpenAI sends retry-after-ms next to retry-after; the finer one wins. retry-after may also be an HTTP date.
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    {
+        if (response.Headers.TryGetValues("retry-after-ms", out var values)
+            && double.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+            && milliseconds >= 0)
+        {
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+
+        return response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+            _ => null,
+        };
     }
 
     private sealed class ObservedContent : HttpContent
@@ -35,10 +58,12 @@ internal sealed class SseObservingHandler(SseEndMarker marker) : DelegatingHandl
         }
 
         protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
-            new SseObservingStream(inner.ReadAsStream(cancellationToken), observation, marker);
+            new SseObservingStream(Normalised(inner.ReadAsStream(cancellationToken)), observation, marker);
 
         protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new SseObservingStream(await inner.ReadAsStreamAsync(cancellationToken), observation, marker);
+            new SseObservingStream(Normalised(await inner.ReadAsStreamAsync(cancellationToken)), observation, marker);
+
+        private Stream Normalised(Stream body) => marker == SseEndMarker.MessageStop ? new AnthropicUsageFiller(body) : body;
 
         protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 

@@ -14,6 +14,7 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
     private static readonly byte[] MessageStopLine = "event: message_stop"u8.ToArray();
     private static readonly byte[] MessageStopLineCompact = "event:message_stop"u8.ToArray();
     private static readonly byte[] ErrorFramePrefix = "{\"error\""u8.ToArray();
+    private static readonly byte[] ErrorName = "\"error\""u8.ToArray();
 
     private readonly byte[] line = new byte[LinePrefixCapacity];
     private int lineLength;
@@ -124,6 +125,49 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
             {
                 RecordErrorFrame(payload);
             }
+            else if (payload.IndexOf(ErrorName) >= 0)
+            {
+                // OpenRouter puts the error object beside "choices" and ends with finish_reason "error"; a quoted
+                // "error" inside answer text is escaped (\"error\") and never matches, so ordinary chunks skip the parse.
+                RecordEmbeddedError(payload);
+            }
+        }
+    }
+
+    private void RecordEmbeddedError(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            if (root.TryGetProperty("error", out var error) && error.ValueKind is JsonValueKind.Object or JsonValueKind.String)
+            {
+                RecordErrorFrame(payload);
+                return;
+            }
+
+            if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var choice in choices.EnumerateArray())
+                {
+                    if (choice.ValueKind == JsonValueKind.Object && choice.TryGetProperty("finish_reason", out var reason)
+                        && reason.ValueKind == JsonValueKind.String && reason.ValueEquals("error"u8))
+                    {
+                        observation.RecordError(null, null, Encoding.UTF8.GetString(payload));
+                        return;
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the SDK reports it.
         }
     }
 

@@ -1,7 +1,8 @@
 namespace Arena.Modules.Providers.Streaming;
 
 /// What the wire said that an SDK may not tell: whether the provider's end marker arrived and whether an
-/// OpenAI-style <c>data: {"error": ...}</c> frame came. One per completion attempt; it reaches the HTTP handler
+/// OpenAI-style error frame came (an <c>error</c> object anywhere in a chunk, or
+/// <c>finish_reason: "error"</c>), and how long a refusal asked to wait. One per completion attempt; it reaches the HTTP handler
 /// through an AsyncLocal because the SDKs create the requests themselves.
 internal sealed class StreamObservation
 {
@@ -28,6 +29,9 @@ internal sealed class StreamObservation
     public string? ErrorType { get; private set; }
 
     public string? ErrorFrame { get; private set; }
+
+    /// How long the provider asked to wait before retrying (<c>retry-after-ms</c> or <c>retry-after</c> of a refusal).
+    public TimeSpan? RetryAfter { get; set; }
 
     public void MarkResponse() => sawResponse = true;
 

@@ -32,8 +32,8 @@ public sealed class WireWriterTests
             $"a0:{{\"content\":\"{TrickyJson}\"}}\n" +
             "b0:{\"content\":\"\"}\n" +
             "b3:{\"error\":{\"code\":\"rate_limited\",\"message\":\"Slow \\\"down\\\"\"}}\n" +
-            "bd:{\"finishReason\":\"error\",\"usage\":{\"promptTokens\":0,\"completionTokens\":0}}\n" +
-            "ad:{\"finishReason\":\"stop\",\"usage\":{\"promptTokens\":12,\"completionTokens\":345}}\n",
+            "bd:{\"finishReason\":\"error\",\"usage\":null}\n" +
+            "ad:{\"finishReason\":\"stop\",\"usage\":{\"promptTokens\":12,\"completionTokens\":345,\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null}}\n",
             Encoding.UTF8.GetString(output.WrittenSpan));
     }
 
@@ -58,7 +58,7 @@ public sealed class WireWriterTests
             ": keep-alive\n\n" +
             "id: 3\nevent: error\ndata: {\"participant\":\"b\",\"error\":{\"code\":\"unavailable\",\"message\":\"down\"}}\n\n" +
             "id: 4\nevent: finish\ndata: {\"participant\":\"b\",\"finish_reason\":\"error\",\"usage\":null,\"ttft_ms\":null,\"duration_ms\":7}\n\n" +
-            "id: 5\nevent: finish\ndata: {\"participant\":\"a\",\"finish_reason\":\"length\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2},\"ttft_ms\":3,\"duration_ms\":4}\n\n" +
+            "id: 5\nevent: finish\ndata: {\"participant\":\"a\",\"finish_reason\":\"length\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"cache_read_tokens\":null,\"cache_write_tokens\":null,\"reasoning_tokens\":null},\"ttft_ms\":3,\"duration_ms\":4}\n\n" +
             "id: 6\nevent: done\ndata: {}\n\n",
             Encoding.UTF8.GetString(output.WrittenSpan));
     }

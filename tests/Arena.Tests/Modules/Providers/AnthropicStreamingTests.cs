@@ -27,7 +27,7 @@ public sealed class AnthropicStreamingTests : IClassFixture<ProvidersApp>
         var updates = await app.StreamAsync(ProvidersApp.AnthropicModel, "Say hello");
 
         Assert.Equal(string.Concat(chunks), OpenAIStreamingTests.Text(updates));
-        Assert.Equal(new CompletionFinished(FinishReason.Stop, new TokenUsage(21, 4242)), updates[^1]);
+        Assert.Equal(new CompletionFinished(FinishReason.Stop, new TokenUsage(21, 4242, 0, 0)), updates[^1]);
         var request = Assert.Single(app.Upstream.Requests);
         Assert.Equal("/v1/messages", request.Path);
         Assert.Equal("Bearer " + ProvidersApp.AnthropicKey, request.Headers["Authorization"]);
@@ -68,7 +68,7 @@ public sealed class AnthropicStreamingTests : IClassFixture<ProvidersApp>
 
         var updates = await app.StreamAsync(ProvidersApp.AnthropicModel, "go");
 
-        Assert.Equal(new CompletionFinished(expected, new TokenUsage(11, 7)), updates[^1]);
+        Assert.Equal(new CompletionFinished(expected, new TokenUsage(11, 7, 0, 0)), updates[^1]);
     }
 
     [Fact]
@@ -105,7 +105,8 @@ public sealed class AnthropicStreamingTests : IClassFixture<ProvidersApp>
 
         Assert.Equal([new CompletionText("partial "), new CompletionText("answer")], updates[..^1]);
         var failed = Assert.IsType<CompletionFailed>(updates[^1]);
-        Assert.Equal(new CompletionFailed(CompletionErrorCode.Unavailable, ProviderErrors.UnavailableMessage), failed);
+        // The usage message_start reported survives the failure.
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.Unavailable, ProviderErrors.UnavailableMessage, new TokenUsage(11, 1, 0, 0)), failed);
         Assert.Single(app.Upstream.Requests);
     }
 

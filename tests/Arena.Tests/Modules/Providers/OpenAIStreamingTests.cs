@@ -109,8 +109,7 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
         var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
 
         var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
-        Assert.Equal(CompletionErrorCode.RateLimited, failed.Code);
-        Assert.Contains("Rate limit reached", failed.Message);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.RateLimited, ProviderErrors.RateLimitedMessage), failed);
         Assert.Equal(3, app.Upstream.Requests.Count);
     }
 
@@ -135,21 +134,20 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
         var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
 
         var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
-        Assert.Equal(CompletionErrorCode.BadRequest, failed.Code);
-        Assert.Contains("max_tokens is too large", failed.Message);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.BadRequest, ProviderErrors.BadRequestMessage), failed);
+        Assert.Contains(app.Logs.Lines, line => line.Contains("max_tokens is too large", StringComparison.Ordinal));
         Assert.Single(app.Upstream.Requests);
     }
 
     [Fact]
-    public async Task Stream_BadRequestNamingKeysAndHosts_ForwardedRedacted()
+    public async Task Stream_BadRequestNamingKeysAndHosts_UserGetsFixedText()
     {
         app.Upstream.Enqueue(FakeResponse.Json(400, """{"error":{"message":"Gateway 10.0.3.7:8000 (vllm.internal:8000) refused key sk-live-abc123XYZ with Authorization: Bearer eyJhbGciOi.x-y: prompt is too long","type":"invalid_request_error"}}"""));
 
         var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "go");
 
         var failed = Assert.IsType<CompletionFailed>(Assert.Single(updates));
-        Assert.Equal(CompletionErrorCode.BadRequest, failed.Code);
-        Assert.Contains("prompt is too long", failed.Message);
+        Assert.Equal(new CompletionFailed(CompletionErrorCode.BadRequest, ProviderErrors.BadRequestMessage), failed);
         foreach (var leak in new[] { "sk-", "abc123XYZ", "eyJhbGciOi", "10.0.3.7", "8000", "vllm.internal" })
         {
             Assert.DoesNotContain(leak, failed.Message);

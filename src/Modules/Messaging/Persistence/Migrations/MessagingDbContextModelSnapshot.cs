@@ -56,6 +56,10 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                         .HasColumnType("character varying(1)")
                         .HasColumnName("participant");
 
+                    b.Property<string>("Reasoning")
+                        .HasColumnType("text")
+                        .HasColumnName("reasoning");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)

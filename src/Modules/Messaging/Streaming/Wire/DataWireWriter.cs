@@ -5,7 +5,9 @@ using Arena.Modules.Messaging.Domain;
 namespace Arena.Modules.Messaging.Streaming.Wire;
 
 /// The old service's protocol, which existing clients parse: one line per event, <c>{participant}{kind}:{json}</c>,
-/// kind <c>0</c> a chunk, <c>3</c> an error, <c>d</c> the end of a participant. JSON keys are camelCase.
+/// kind <c>0</c> a chunk, <c>g</c> a piece of reasoning, <c>9</c> a tool call, <c>3</c> an error, <c>d</c> the end of a
+/// participant (the codes of the AI SDK's data stream protocol it was modelled on; old clients skip kinds they do not
+/// know). JSON keys are camelCase.
 internal sealed class DataWireWriter : StreamWireWriter
 {
     private static readonly JsonEncodedText ContentName = JsonEncodedText.Encode("content");
@@ -16,6 +18,12 @@ internal sealed class DataWireWriter : StreamWireWriter
     private static readonly JsonEncodedText UsageName = JsonEncodedText.Encode("usage");
     private static readonly JsonEncodedText PromptTokensName = JsonEncodedText.Encode("promptTokens");
     private static readonly JsonEncodedText CompletionTokensName = JsonEncodedText.Encode("completionTokens");
+    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("cacheReadTokens");
+    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("cacheWriteTokens");
+    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("reasoningTokens");
+    private static readonly JsonEncodedText ToolCallIdName = JsonEncodedText.Encode("toolCallId");
+    private static readonly JsonEncodedText ToolNameName = JsonEncodedText.Encode("toolName");
+    private static readonly JsonEncodedText ArgsName = JsonEncodedText.Encode("args");
 
     public override bool Write(StreamEvent streamEvent, IBufferWriter<byte> output)
     {
@@ -27,6 +35,30 @@ internal sealed class DataWireWriter : StreamWireWriter
                     var json = Json(output);
                     json.WriteStartObject();
                     json.WriteString(ContentName, delta.Content);
+                    json.WriteEndObject();
+                    json.Flush();
+                    break;
+                }
+
+            case StreamReasoning reasoning:
+                {
+                    Prefix(output, reasoning.Participant, (byte)'g');
+                    var json = Json(output);
+                    json.WriteStartObject();
+                    json.WriteString(ContentName, reasoning.Content);
+                    json.WriteEndObject();
+                    json.Flush();
+                    break;
+                }
+
+            case StreamToolCall call:
+                {
+                    Prefix(output, call.Participant, (byte)'9');
+                    var json = Json(output);
+                    json.WriteStartObject();
+                    json.WriteString(ToolCallIdName, call.Id);
+                    json.WriteString(ToolNameName, call.Name);
+                    json.WriteString(ArgsName, call.Arguments);
                     json.WriteEndObject();
                     json.Flush();
                     break;
@@ -52,11 +84,22 @@ internal sealed class DataWireWriter : StreamWireWriter
                     var json = Json(output);
                     json.WriteStartObject();
                     json.WriteString(FinishReasonName, finished.FinishReason);
-                    // Old clients expect usage on every end line; an unknown count reads as zero.
-                    json.WriteStartObject(UsageName);
-                    json.WriteNumber(PromptTokensName, finished.Usage?.PromptTokens ?? 0);
-                    json.WriteNumber(CompletionTokensName, finished.Usage?.CompletionTokens ?? 0);
-                    json.WriteEndObject();
+                    // Null when the provider reported nothing, as in the row and the sse protocol: a 0 would claim a count.
+                    if (finished.Usage is { } usage)
+                    {
+                        json.WriteStartObject(UsageName);
+                        WriteCount(json, PromptTokensName, usage.PromptTokens);
+                        WriteCount(json, CompletionTokensName, usage.CompletionTokens);
+                        WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
+                        WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
+                        WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
+                        json.WriteEndObject();
+                    }
+                    else
+                    {
+                        json.WriteNull(UsageName);
+                    }
+
                     json.WriteEndObject();
                     json.Flush();
                     break;

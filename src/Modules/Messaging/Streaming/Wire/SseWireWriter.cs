@@ -5,7 +5,8 @@ using Arena.Modules.Messaging.Domain;
 
 namespace Arena.Modules.Messaging.Streaming.Wire;
 
-/// Standard Server-Sent Events: <c>id</c> (increasing within the response), <c>event</c> (start, delta, finish, error, done)
+/// Standard Server-Sent Events: <c>id</c> (increasing within the response), <c>event</c> (start, delta, reasoning,
+/// tool_call, finish, error, done)
 /// and one snake_case JSON <c>data</c> line per event; a comment line keeps an idle connection alive.
 internal sealed class SseWireWriter : StreamWireWriter
 {
@@ -20,6 +21,12 @@ internal sealed class SseWireWriter : StreamWireWriter
     private static readonly JsonEncodedText UsageName = JsonEncodedText.Encode("usage");
     private static readonly JsonEncodedText PromptTokensName = JsonEncodedText.Encode("prompt_tokens");
     private static readonly JsonEncodedText CompletionTokensName = JsonEncodedText.Encode("completion_tokens");
+    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("cache_read_tokens");
+    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("cache_write_tokens");
+    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("reasoning_tokens");
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText ArgumentsName = JsonEncodedText.Encode("arguments");
     private static readonly JsonEncodedText TtftMsName = JsonEncodedText.Encode("ttft_ms");
     private static readonly JsonEncodedText DurationMsName = JsonEncodedText.Encode("duration_ms");
     private static readonly JsonEncodedText ParticipantA = JsonEncodedText.Encode("a");
@@ -47,6 +54,22 @@ internal sealed class SseWireWriter : StreamWireWriter
                     break;
                 }
 
+            case StreamReasoning reasoning:
+                {
+                    json = Begin(output, "reasoning"u8, reasoning.Participant);
+                    json.WriteString(ContentName, reasoning.Content);
+                    break;
+                }
+
+            case StreamToolCall call:
+                {
+                    json = Begin(output, "tool_call"u8, call.Participant);
+                    json.WriteString(IdName, call.Id);
+                    json.WriteString(NameName, call.Name);
+                    json.WriteString(ArgumentsName, call.Arguments);
+                    break;
+                }
+
             case StreamFailed failed:
                 {
                     json = Begin(output, "error"u8, failed.Participant);
@@ -64,8 +87,11 @@ internal sealed class SseWireWriter : StreamWireWriter
                     if (finished.Usage is { } usage)
                     {
                         json.WriteStartObject(UsageName);
-                        json.WriteNumber(PromptTokensName, usage.PromptTokens);
-                        json.WriteNumber(CompletionTokensName, usage.CompletionTokens);
+                        WriteCount(json, PromptTokensName, usage.PromptTokens);
+                        WriteCount(json, CompletionTokensName, usage.CompletionTokens);
+                        WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
+                        WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
+                        WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
                         json.WriteEndObject();
                     }
                     else

@@ -23,6 +23,18 @@ internal abstract class StreamWireWriter
     /// Writes what closes the response after the last event; false when this protocol sends nothing.
     public abstract bool WriteEnd(IBufferWriter<byte> output);
 
+    protected static void WriteCount(Utf8JsonWriter json, JsonEncodedText name, long? count)
+    {
+        if (count is { } value)
+        {
+            json.WriteNumber(name, value);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
     protected Utf8JsonWriter Json(IBufferWriter<byte> output)
     {
         if (json is null)
