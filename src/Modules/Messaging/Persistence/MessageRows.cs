@@ -26,7 +26,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant)";
 
     private const string FinishSql =
-        "UPDATE messaging.messages SET content = $2, status = $3, metadata = $4, updated_at = $5 WHERE id = $1";
+        "UPDATE messaging.messages SET content = $2, status = $3, metadata = $4, updated_at = $5, reasoning = $6 WHERE id = $1";
 
     // Only a reply still streaming takes a partial copy, so a late partial can never overwrite a final write.
     private const string PartialsSql =
@@ -87,6 +87,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WireNames.Of(end.Status) });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = end.Metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = end.At });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = end.Reasoning, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
