@@ -16,6 +16,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
     private long? endedAt;
     private long lastFlushAt;
     private int flushedLength;
+    private long chunks;
     private FinishReason? finishReason;
     private TokenUsage? usage;
     private ErrorMetadata? error;
@@ -57,6 +58,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
                 }
 
                 content.Append(text);
+                chunks++;
                 return new StreamDelta(plan.Participant, text);
             case CompletionFinished finished:
                 End(MessageStatus.Success, finished.Reason, finished.Usage);
@@ -123,7 +125,8 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
         endedAt = clock.GetTimestamp();
         if (first)
         {
-            trace.EndReply(span, status, WireNames.Of(reason), error?.Code, clock.GetElapsedTime(startedAt, endedAt.Value));
+            var firstChunk = firstChunkAt is { } at ? clock.GetElapsedTime(startedAt, at) : (TimeSpan?)null;
+            trace.EndReply(plan, span, status, WireNames.Of(reason), error?.Code, clock.GetElapsedTime(startedAt, endedAt.Value), firstChunk, chunks, usage?.CompletionTokens);
         }
     }
 
