@@ -51,7 +51,7 @@ public sealed partial class PrometheusDashboardTests(TelemetryApp app) : IClassF
         {
             var name = rule.GetProperty("name").GetString()!;
             var expression = rule.GetProperty("query").GetString()!;
-            Assert.True(rule.GetProperty("health").GetString() == "ok", $"Rule {name}: {rule.GetProperty("lastError")}");
+            Assert.True(rule.GetProperty("health").GetString() == "ok", $"Rule {name}: {(rule.TryGetProperty("lastError", out var error) ? error : default)}");
             if (rule.GetProperty("type").GetString() == "recording")
             {
                 await AssertDataAsync(prometheus, $"rule {name}", expression, ["arena_pipeline"]);
