@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Where a Docker engine answers, the tests start PostgreSQL with Testcontainers;
-# otherwise this installs and starts a local PostgreSQL and hands its connection string to the tests.
+# otherwise this installs and starts a local PostgreSQL and hands its connection string to the tests. It also starts a
+# throw-away Prometheus (scripts/prometheus.sh) for the dashboard tests; where it cannot be installed they are skipped.
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,13 @@ cd "$(dirname "$0")/.."
 if [ -z "${ARENA_TEST_POSTGRES:-}" ] && ! docker info >/dev/null 2>&1; then
   source scripts/postgres.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
   export ARENA_TEST_POSTGRES="$ARENA_POSTGRES_ADMIN"
+fi
+if [ -z "${ARENA_TEST_PROMETHEUS_URL:-}" ]; then
+  if source scripts/prometheus.sh; then
+    trap 'kill "$ARENA_TEST_PROMETHEUS_PID" 2>/dev/null' EXIT
+  else
+    echo "test.sh: no Prometheus; the dashboard tests will be skipped" >&2
+  fi
 fi
 set +e
 

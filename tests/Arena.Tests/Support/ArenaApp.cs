@@ -24,6 +24,11 @@ public class ArenaApp : IAsyncLifetime
     {
     }
 
+    /// Adds to the Host's services before it starts (an in-memory exporter, a log capture).
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         ConnectionString = await PostgresServer.CreateDatabaseAsync();
@@ -41,6 +46,7 @@ public class ArenaApp : IAsyncLifetime
         {
             host.UseEnvironment("Testing");
             host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+            host.ConfigureServices(ConfigureServices);
         });
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();

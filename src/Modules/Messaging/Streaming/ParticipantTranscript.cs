@@ -18,6 +18,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
     private long? endedAt;
     private long lastFlushAt;
     private int flushedLength;
+    private long chunks;
     private FinishReason? finishReason;
     private TokenUsage? usage;
     private ErrorMetadata? error;
@@ -56,6 +57,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
 
                 MarkFirstChunk();
                 content.Append(text);
+                chunks++;
                 return new StreamDelta(plan.Participant, text);
             case CompletionReasoning { Text: var rawThought }:
                 var thought = StorableText.Of(rawThought);
@@ -147,7 +149,8 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
         endedAt = clock.GetTimestamp();
         if (first)
         {
-            trace.EndReply(span, status, WireNames.Of(reason), error?.Code, clock.GetElapsedTime(startedAt, endedAt.Value));
+            var firstChunk = firstChunkAt is { } at ? clock.GetElapsedTime(startedAt, at) : (TimeSpan?)null;
+            trace.EndReply(plan, span, status, WireNames.Of(reason), error?.Code, clock.GetElapsedTime(startedAt, endedAt.Value), firstChunk, chunks, usage?.CompletionTokens);
         }
     }
 

@@ -10,16 +10,24 @@ namespace Arena.Modules.Messaging.Streaming;
 ///   arena.stream.requests            counter, {request}  arena.pipeline, arena.session_mode*, arena.protocol*, arena.outcome
 ///                                    (outcome: ok, cancelled, error, bad_request, not_found, conflict, too_large, busy;
 ///                                    * absent when the request was refused before it was known)
-///   arena.stream.time_to_first_chunk histogram, s        arena.pipeline, arena.session_mode, arena.model
-///   arena.stream.duration            histogram, s        arena.pipeline, arena.session_mode, arena.status (success, error, cancelled)
+///   arena.stream.time_to_first_chunk histogram, s        arena.pipeline, arena.session_mode, arena.model, arena.participant
+///   arena.stream.duration            histogram, s        arena.pipeline, arena.session_mode, arena.model, arena.participant,
+///                                                        arena.status (success, error, cancelled)
 ///   arena.stream.active              up-down counter, {stream}  arena.pipeline
+///   arena.stream.replies             counter, {reply}    arena.pipeline, arena.session_mode, arena.model, arena.participant,
+///                                                        arena.status, error.type (the error code, on errors only)
+///   arena.stream.chunks              counter, {chunk}    as replies, without status: text chunks delivered
+///   arena.stream.output_tokens       counter, {token}    as chunks: output tokens the provider reported
+///   arena.stream.output_tokens_per_second  histogram, {token}/s  as chunks: output tokens over the time from the
+///                                                        first chunk to the end, one point per reply that reported usage
 /// Spans:
 ///   "stream direct" / "stream compare" (just "stream" when refused before the session was found), one per request:
 ///     arena.pipeline, arena.session_mode, arena.protocol, arena.session_id, arena.outcome
 ///   "stream reply a" / "stream reply b", a child per participant (the provider's GenAI span nests under it):
 ///     arena.participant, arena.model, arena.message_id, arena.status, arena.finish_reason, error.type,
 ///     and an "arena.stream.first_chunk" event.
-/// Recording happens at the start, the first chunk and the end of a reply, never per chunk; no content, token or key
+/// Recording happens at the start, the first chunk and the end of a reply, never per chunk (chunks are counted by the
+/// transcript and added once, at the end); no content, token or key
 /// ever goes into a tag.
 internal sealed class StreamTelemetry : IDisposable
 {
@@ -29,6 +37,10 @@ internal sealed class StreamTelemetry : IDisposable
     public const string TimeToFirstChunkInstrument = "arena.stream.time_to_first_chunk";
     public const string DurationInstrument = "arena.stream.duration";
     public const string ActiveInstrument = "arena.stream.active";
+    public const string RepliesInstrument = "arena.stream.replies";
+    public const string ChunksInstrument = "arena.stream.chunks";
+    public const string OutputTokensInstrument = "arena.stream.output_tokens";
+    public const string TokenRateInstrument = "arena.stream.output_tokens_per_second";
 
     public const string PipelineTag = "arena.pipeline";
     public const string ModeTag = "arena.session_mode";
@@ -43,10 +55,11 @@ internal sealed class StreamTelemetry : IDisposable
     public const string ErrorTypeTag = "error.type";
     public const string FirstChunkEvent = "arena.stream.first_chunk";
 
-    // Replies take from well under a second (first chunk of a fast model) to minutes (a long compare); the SDK's
-    // default buckets are meant for milliseconds.
-    private static readonly double[] FirstChunkBuckets = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 30, 60];
-    private static readonly double[] DurationBuckets = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
+    // Replies take from milliseconds (the first chunk of a local model) to minutes (a long compare); the SDK's default
+    // buckets stop at 10 s. The Host's views say the same; the advice serves any other listener.
+    private static readonly double[] LatencyBuckets =
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
+    private static readonly double[] TokenRateBuckets = [1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000];
 
     public StreamTelemetry(IMeterFactory meters)
     {
@@ -56,13 +69,21 @@ internal sealed class StreamTelemetry : IDisposable
             TimeToFirstChunkInstrument,
             "s",
             "Time from the start of a participant's reply to its first chunk of text.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FirstChunkBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         Duration = meter.CreateHistogram(
             DurationInstrument,
             "s",
             "Time from the start of a participant's reply to its end, by final status.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         Active = meter.CreateUpDownCounter<long>(ActiveInstrument, "{stream}", "Streams open right now, from the first byte to the end.");
+        Replies = meter.CreateCounter<long>(RepliesInstrument, "{reply}", "Participants' replies that ended, by final status and error code.");
+        Chunks = meter.CreateCounter<long>(ChunksInstrument, "{chunk}", "Text chunks delivered to clients, counted when each reply ends.");
+        OutputTokens = meter.CreateCounter<long>(OutputTokensInstrument, "{token}", "Output tokens the providers reported, counted when each reply ends.");
+        TokenRate = meter.CreateHistogram(
+            TokenRateInstrument,
+            "{token}/s",
+            "Output tokens per second of one reply, from its first chunk to its end.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = TokenRateBuckets });
     }
 
     public ActivitySource Source { get; } = new(Name);
@@ -74,6 +95,14 @@ internal sealed class StreamTelemetry : IDisposable
     public Histogram<double> Duration { get; }
 
     public UpDownCounter<long> Active { get; }
+
+    public Counter<long> Replies { get; }
+
+    public Counter<long> Chunks { get; }
+
+    public Counter<long> OutputTokens { get; }
+
+    public Histogram<double> TokenRate { get; }
 
     /// Starts the telemetry of one stream request; dispose it when the request ends.
     public StreamTrace Begin(string pipeline, CancellationToken requestAborted) => new(this, pipeline, requestAborted);

@@ -82,19 +82,61 @@ internal sealed class StreamTrace : IDisposable
             { StreamTelemetry.PipelineTag, pipeline },
             { StreamTelemetry.ModeTag, mode },
             { StreamTelemetry.ModelTag, plan.Model },
+            { StreamTelemetry.ParticipantTag, WireNames.Of(plan.Participant) },
         });
         reply?.AddEvent(new ActivityEvent(StreamTelemetry.FirstChunkEvent));
     }
 
-    public void EndReply(Activity? reply, MessageStatus status, string finishReason, string? errorCode, TimeSpan elapsed)
+    public void EndReply(Activity? reply, MessageStatus status, string finishReason, string? errorCode, TimeSpan elapsed) =>
+        EndReply(null, reply, status, finishReason, errorCode, elapsed, null, 0, null);
+
+    /// The reply's end, with what it delivered: the chunks the transcript counted and the output tokens the provider
+    /// reported. Everything is recorded here, once per reply, so that a chunk costs no telemetry.
+    public void EndReply(
+        ParticipantPlan? plan,
+        Activity? reply,
+        MessageStatus status,
+        string finishReason,
+        string? errorCode,
+        TimeSpan elapsed,
+        TimeSpan? firstChunk,
+        long chunks,
+        long? outputTokens)
     {
         var statusName = WireNames.Of(status);
-        telemetry.Duration.Record(elapsed.TotalSeconds, new TagList
+        var tags = new TagList
         {
             { StreamTelemetry.PipelineTag, pipeline },
             { StreamTelemetry.ModeTag, mode },
-            { StreamTelemetry.StatusTag, statusName },
-        });
+        };
+        if (plan is not null)
+        {
+            tags.Add(StreamTelemetry.ModelTag, plan.Model);
+            tags.Add(StreamTelemetry.ParticipantTag, WireNames.Of(plan.Participant));
+        }
+
+        if (chunks > 0)
+        {
+            telemetry.Chunks.Add(chunks, tags);
+        }
+
+        if (outputTokens is > 0)
+        {
+            telemetry.OutputTokens.Add(outputTokens.Value, tags);
+            if (firstChunk is { } first && elapsed - first is { TotalSeconds: > 0 } generating)
+            {
+                telemetry.TokenRate.Record(outputTokens.Value / generating.TotalSeconds, tags);
+            }
+        }
+
+        tags.Add(StreamTelemetry.StatusTag, statusName);
+        telemetry.Duration.Record(elapsed.TotalSeconds, tags);
+        if (errorCode is not null)
+        {
+            tags.Add(StreamTelemetry.ErrorTypeTag, errorCode);
+        }
+
+        telemetry.Replies.Add(1, tags);
         if (reply is null)
         {
             return;
