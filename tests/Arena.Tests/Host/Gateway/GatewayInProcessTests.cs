@@ -67,7 +67,7 @@ public sealed class GatewayInProcessTests(ArenaApp app) : IClassFixture<ArenaApp
 
         Assert.Equal("legacy", Assert.Single(proxied.Headers.GetValues("X-Arena-Pipeline")));
         var answer = await ProblemAssert.IsProblem(proxied, HttpStatusCode.NotFound);
-        Assert.Equal("The session does not exist.", answer.GetProperty("title").GetString());
+        Assert.Equal("The session does not exist.", answer.GetProperty("detail").GetString());
         Assert.Equal(0, afterProxied);
         await ProblemAssert.IsProblem(direct, HttpStatusCode.NotFound);
         Assert.Equal(1, rejections.Count);
