@@ -140,7 +140,7 @@ public sealed class OpenApiContractTests(ArenaApp app) : IClassFixture<ArenaApp>
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages/stream/")
         {
-            Content = ApiDocument.Json($$"""{"session_id":"{{session}}","messages":[{"role":"user","content":"[mock:stall] hold on"}]}"""),
+            Content = ApiDocument.Json($$"""{"session_id":"{{session}}","messages":[{"role":"user","content":"[mock:stall-after:1] hold on"}]}"""),
         };
         using var busy = await alice.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, busy.StatusCode);
