@@ -24,7 +24,7 @@ internal static class ServiceDefaults
         ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
         ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemTitles.Apply);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Binding failures become exceptions so that the handler above can name the field instead of sending a bare 400.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -44,7 +44,8 @@ internal static class ServiceDefaults
             .AddPolicy(ApiPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
 
         services.AddHealthChecks();
-        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>()
+            .AddSchemaTransformer<SchemaConventions>().AddOperationTransformer<ProblemResponses>().AddDocumentTransformer<ApiDocumentConventions>());
         return builder;
     }
 
@@ -76,6 +77,8 @@ internal static class ServiceDefaults
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
+        // Numbers are numbers: the web default also reads them from strings, which the API description would then have to admit.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
     }
 }

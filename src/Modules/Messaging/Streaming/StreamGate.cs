@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Arena.Modules.Messaging.Domain;
@@ -6,6 +7,7 @@ using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Contracts;
 using Mediator;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Arena.Modules.Messaging.Streaming;
@@ -56,14 +58,20 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
         trace.Protocol(protocol);
 
+        if (request.ContentLength == 0 || context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false)
+        {
+            return Invalid("body", "The body is missing: send a JSON object.");
+        }
+
         JsonDocument document;
         try
         {
             document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
         }
-        catch (JsonException)
+        catch (JsonException exception)
         {
-            return Invalid("body", "The body is not valid JSON.");
+            // Word for word what the Host says of every other endpoint's body.
+            return Invalid("body", string.Create(CultureInfo.InvariantCulture, $"The body is not valid JSON (line {exception.LineNumber + 1}, position {exception.BytePositionInLine + 1})."));
         }
 
         string content;
@@ -116,6 +124,10 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
             replies.Add(new(Guid.CreateVersion7(), Participant.B, modelB));
         }
 
+        // The session list is ordered by last activity. Awaited here, before the rows and the first byte, where the gate
+        // waits on the database anyway; never between the provider and the client.
+        await mediator.Send(new RecordSessionActivity(session.Id, ownerId), cancellationToken);
+
         // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
         if (await recorder.TryStartAsync(session.Id, userMessageId, content, replies, CancellationToken.None) is not { } history)
         {
@@ -158,12 +170,23 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         }
 
         JsonElement? last = null;
+        var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
-            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.ValueEquals("user"u8))
+            if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
+                || !(role.ValueEquals("user"u8) || role.ValueEquals("assistant"u8) || role.ValueEquals("system"u8)))
+            {
+                var given = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var bad) ? $" (got {bad.GetRawText()})" : "";
+                errors[$"messages[{index}].role"] = [$"'messages[{index}].role' must be one of: user, assistant, system{given}."];
+                return "";
+            }
+
+            if (role.ValueEquals("user"u8))
             {
                 last = message;
             }
+
+            index++;
         }
 
         if (last is null)

@@ -8,20 +8,20 @@ namespace Arena.Modules.Providers.Features;
 
 internal static class ListModels
 {
-    internal sealed record Query : IQuery<Response>;
+    internal sealed record Query : IQuery<ModelList>;
 
-    internal sealed record Response(IReadOnlyList<Model> Models);
+    internal sealed record ModelList(IReadOnlyList<Model> Models);
 
     internal sealed record Model(string Id, string DisplayName, string Provider, string ProviderKind, int MaxOutputTokens);
 
-    internal sealed class Handler(ModelCatalog catalog) : IQueryHandler<Query, Response>
+    internal sealed class Handler(ModelCatalog catalog) : IQueryHandler<Query, ModelList>
     {
-        public ValueTask<Response> Handle(Query query, CancellationToken cancellationToken)
+        public ValueTask<ModelList> Handle(Query query, CancellationToken cancellationToken)
         {
             var models = catalog.Available
                 .Select(m => new Model(m.Id, m.DisplayName, m.ProviderName, m.Provider.Kind.ToString().ToLowerInvariant(), m.MaxOutputTokens))
                 .ToList();
-            return ValueTask.FromResult(new Response(models));
+            return ValueTask.FromResult(new ModelList(models));
         }
     }
 
@@ -29,5 +29,7 @@ internal static class ListModels
         group.MapGet("/", async (IMediator mediator, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(new Query(), cancellationToken)))
             .WithName("ListModels")
+            // The API page lists the schemas under "Models"; a tag of that name would read as a second such section.
+            .WithTags("Catalog")
             .WithSummary("Lists the models a session can use.");
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Domain;
@@ -13,7 +15,12 @@ namespace Arena.Modules.Sessions.Features;
 
 internal static class CreateSession
 {
-    internal sealed record Body(SessionMode? Mode, string? ModelA, string? ModelB, string? Title);
+    /// Mode and model_a stay nullable here so that a missing one reaches the validator, which names it.
+    internal sealed record CreateSessionRequest(
+        [property: Required, Description("direct: one model answers (participant a); compare: two answer each prompt at once (a and b).")] SessionMode? Mode,
+        [property: Required, MinLength(1), Description("A model id from GET /api/models; participant a.")] string? ModelA,
+        [property: MinLength(1), Description("A model id from GET /api/models; participant b. Required in compare mode, absent or null in direct mode.")] string? ModelB = null,
+        [property: StringLength(ChatSession.TitleMaxLength, MinimumLength = 1), Description("Defaults to \"New chat\" when absent or null.")] string? Title = null);
 
     internal sealed record Command(string OwnerId, SessionMode? Mode, string? ModelA, string? ModelB, string? Title) : ICommand<SessionResponse>;
 
@@ -21,7 +28,7 @@ internal static class CreateSession
     {
         public Validator(IMediator mediator)
         {
-            RuleFor(c => c.Mode).NotNull();
+            RuleFor(c => c.Mode).NotNull().WithMessage("'mode' is required: one of direct, compare.");
             RuleFor(c => c.ModelA).NotEmpty().MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
                 .WithMessage("'model_a' is not a model in the catalog (GET /api/models).");
             When(c => c.Mode == SessionMode.Compare, () =>
@@ -61,12 +68,14 @@ internal static class CreateSession
     }
 
     internal static void Map(RouteGroupBuilder group) =>
-        group.MapPost("/", async Task<Created<SessionResponse>> (Body body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
+        group.MapPost("/", async Task<Created<SessionResponse>> (CreateSessionRequest body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
             {
                 var session = await mediator.Send(new Command(Owner.Id(user), body.Mode, body.ModelA, body.ModelB, body.Title), cancellationToken);
                 return TypedResults.Created($"/api/sessions/{session.Id}", session);
             })
             .WithName("CreateSession")
             .WithSummary("Starts a chat session with one model (direct) or two (compare).")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .WithRequestExample("""{"mode": "compare", "model_a": "mock-swift", "model_b": "mock-sage", "title": "First try"}""")
+            .WithResponseExample(StatusCodes.Status201Created, SessionResponse.Example);
 }

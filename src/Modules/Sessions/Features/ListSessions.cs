@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Arena.Modules.Sessions.Persistence;
 using FluentValidation;
@@ -17,9 +19,12 @@ internal static class ListSessions
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
 
-    internal sealed record Query(string OwnerId, int Limit, string? Cursor) : IQuery<Response>;
+    internal sealed record Query(string OwnerId, int Limit, string? Cursor) : IQuery<SessionPage>;
 
-    internal sealed record Response(IReadOnlyList<SessionResponse> Items, string? NextCursor);
+    /// NextCursor is written as null on the last page, so it is always present.
+    internal sealed record SessionPage(
+        IReadOnlyList<SessionResponse> Items,
+        [property: Description("Pass it back as cursor for the next page; null on the last page.")] string? NextCursor);
 
     internal sealed class Validator : AbstractValidator<Query>
     {
@@ -31,44 +36,51 @@ internal static class ListSessions
         }
     }
 
-    internal sealed class Handler(SessionsDbContext db) : IQueryHandler<Query, Response>
+    /// Most recently active first (a sent turn or a rename moves a session up), keyset-paged on (updated_at, id) so that
+    /// a page boundary stays put while sessions are added or touched: a row is never returned twice in one walk.
+    internal sealed class Handler(SessionsDbContext db) : IQueryHandler<Query, SessionPage>
     {
-        public async ValueTask<Response> Handle(Query query, CancellationToken cancellationToken)
+        public async ValueTask<SessionPage> Handle(Query query, CancellationToken cancellationToken)
         {
             var sessions = db.Sessions.AsNoTracking().Where(s => s.OwnerId == query.OwnerId);
             if (query.Cursor is not null && PageCursor.TryDecode(query.Cursor, out var after))
             {
-                sessions = sessions.Where(s => s.CreatedAt < after.CreatedAt || (s.CreatedAt == after.CreatedAt && s.Id.CompareTo(after.Id) < 0));
+                sessions = sessions.Where(s => s.UpdatedAt < after.UpdatedAt || (s.UpdatedAt == after.UpdatedAt && s.Id.CompareTo(after.Id) < 0));
             }
 
             var page = await sessions
-                .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id)
+                .OrderByDescending(s => s.UpdatedAt).ThenByDescending(s => s.Id)
                 .Take(query.Limit + 1)
                 .ToListAsync(cancellationToken);
-            var next = page.Count > query.Limit ? PageCursor.Encode(page[query.Limit - 1].CreatedAt, page[query.Limit - 1].Id) : null;
-            return new Response(page.Take(query.Limit).Select(SessionResponse.From).ToList(), next);
+            var next = page.Count > query.Limit ? PageCursor.Encode(page[query.Limit - 1].UpdatedAt, page[query.Limit - 1].Id) : null;
+            return new SessionPage(page.Take(query.Limit).Select(SessionResponse.From).ToList(), next);
         }
     }
 
     internal static void Map(RouteGroupBuilder group) =>
-        group.MapGet("/", async Task<Ok<Response>> (ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken, int? limit, string? cursor) =>
+        group.MapGet("/", async Task<Ok<SessionPage>> (
+                ClaimsPrincipal user,
+                IMediator mediator,
+                CancellationToken cancellationToken,
+                [Range(1, MaxLimit), DefaultValue(DefaultLimit), Description("Sessions per page.")] int? limit,
+                [Description("The next_cursor of the previous page.")] string? cursor) =>
                 TypedResults.Ok(await mediator.Send(new Query(Owner.Id(user), limit ?? DefaultLimit, cursor), cancellationToken)))
             .WithName("ListSessions")
-            .WithSummary("Lists the caller's sessions, newest first; pass next_cursor back as cursor for the next page.")
+            .WithSummary("Lists the caller's sessions, most recently active first; pass next_cursor back as cursor for the next page.")
             .ProducesValidationProblem();
 
-    /// An opaque keyset position: the last row's creation time and id, so paging stays stable while sessions are added.
+    /// An opaque keyset position: the last row's activity time and id.
     internal static class PageCursor
     {
-        public static string Encode(DateTimeOffset createdAt, Guid id)
+        public static string Encode(DateTimeOffset updatedAt, Guid id)
         {
             Span<byte> bytes = stackalloc byte[24];
-            BinaryPrimitives.WriteInt64BigEndian(bytes, createdAt.UtcTicks);
+            BinaryPrimitives.WriteInt64BigEndian(bytes, updatedAt.UtcTicks);
             id.TryWriteBytes(bytes[8..], bigEndian: true, out _);
             return Base64Url.EncodeToString(bytes);
         }
 
-        public static bool TryDecode(string cursor, out (DateTimeOffset CreatedAt, Guid Id) position)
+        public static bool TryDecode(string cursor, out (DateTimeOffset UpdatedAt, Guid Id) position)
         {
             position = default;
             Span<byte> bytes = stackalloc byte[24];

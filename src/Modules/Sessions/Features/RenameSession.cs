@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Arena.Modules.Sessions.Domain;
 using Arena.Modules.Sessions.Persistence;
@@ -13,7 +14,7 @@ namespace Arena.Modules.Sessions.Features;
 
 internal static class RenameSession
 {
-    internal sealed record Body(string? Title);
+    internal sealed record RenameSessionRequest([property: Required, StringLength(ChatSession.TitleMaxLength, MinimumLength = 1)] string? Title);
 
     internal sealed record Command(string OwnerId, Guid SessionId, string? Title) : ICommand<SessionResponse?>;
 
@@ -40,9 +41,10 @@ internal static class RenameSession
     }
 
     internal static void Map(RouteGroupBuilder group) =>
-        group.MapPatch("/{id:guid}", async Task<Results<Ok<SessionResponse>, NotFound>> (Guid id, Body body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
+        group.MapPatch("/{id:guid}", async Task<Results<Ok<SessionResponse>, NotFound>> (Guid id, RenameSessionRequest body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
                 await mediator.Send(new Command(Owner.Id(user), id, body.Title), cancellationToken) is { } session ? TypedResults.Ok(session) : TypedResults.NotFound())
             .WithName("RenameSession")
             .WithSummary("Changes a session's title.")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .WithRequestExample("""{"title": "Swift vs Sage on recursion"}""");
 }

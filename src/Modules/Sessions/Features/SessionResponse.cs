@@ -13,6 +13,9 @@ internal sealed record SessionResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    public const string Example =
+        """{"id": "019ad5a2-3c4b-7d2e-9f10-2a3b4c5d6e7f", "mode": "compare", "model_a": "mock-swift", "model_b": "mock-sage", "title": "First try", "created_at": "2026-11-29T18:00:00.000000+00:00", "updated_at": "2026-11-29T18:05:12.345678+00:00"}""";
+
     public static SessionResponse From(ChatSession session) =>
         new(session.Id, session.Mode, session.ModelA, session.ModelB, session.Title, session.CreatedAt, session.UpdatedAt);
 }

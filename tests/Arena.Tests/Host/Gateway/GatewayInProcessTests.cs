@@ -88,7 +88,7 @@ public sealed class GatewayInProcessTests(InProcessGatewayApp app) : IClassFixtu
 
         Assert.Equal(pipeline, Assert.Single(response.Headers.GetValues("X-Arena-Pipeline")));
         var answer = await ProblemAssert.IsProblem(response, HttpStatusCode.NotFound);
-        Assert.Equal("The session does not exist.", answer.GetProperty("title").GetString());
+        Assert.Equal("The session does not exist.", answer.GetProperty("detail").GetString());
         // A hop over loopback would be a second request, served (and counted) before the client's own one finished.
         Assert.Single(app.Requests.ServedBy(app.Meters).Skip(before));
     }

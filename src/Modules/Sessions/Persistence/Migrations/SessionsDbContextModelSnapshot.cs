@@ -69,9 +69,9 @@ namespace Arena.Modules.Sessions.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_sessions");
 
-                    b.HasIndex("OwnerId", "CreatedAt", "Id")
+                    b.HasIndex("OwnerId", "UpdatedAt", "Id")
                         .IsDescending(false, true, true)
-                        .HasDatabaseName("ix_sessions_owner_id_created_at_id");
+                        .HasDatabaseName("ix_sessions_owner_id_updated_at_id");
 
                     b.ToTable("sessions", "sessions");
                 });

@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Arena.Host.Defaults;
+
+/// Makes the schemas say what the validators and the serializer do, where the C# types alone cannot:
+/// a [Required] property must be present and not null (the type stays nullable so that a missing value reaches the
+/// validator, which names it); a property left out when null is optional and never null; an enum is a string.
+internal sealed class SchemaConventions : IOpenApiSchemaTransformer
+{
+    public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if ((Nullable.GetUnderlyingType(type) ?? type).IsEnum && schema.Enum is { Count: > 0 } && schema.Type is null)
+        {
+            schema.Type = JsonSchemaType.String;
+        }
+
+        if (context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object || schema.Properties is not { } properties)
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (var property in context.JsonTypeInfo.Properties)
+        {
+            if (!properties.TryGetValue(property.Name, out var propertySchema))
+            {
+                continue;
+            }
+
+            var required = property.AttributeProvider?.IsDefined(typeof(RequiredAttribute), inherit: true) == true;
+            var omittedWhenNull = property.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), inherit: true)
+                .OfType<JsonIgnoreAttribute>().Any(a => a.Condition == JsonIgnoreCondition.WhenWritingNull) == true;
+            if (required)
+            {
+                schema.Required ??= new HashSet<string>();
+                schema.Required.Add(property.Name);
+            }
+            else if (omittedWhenNull)
+            {
+                schema.Required?.Remove(property.Name);
+            }
+
+            if (required || omittedWhenNull)
+            {
+                properties[property.Name] = WithoutNull(propertySchema);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static IOpenApiSchema WithoutNull(IOpenApiSchema schema)
+    {
+        if (schema is OpenApiSchema { OneOf: { Count: 2 } choices } && choices.FirstOrDefault(c => c.Type == JsonSchemaType.Null) is { } nullChoice)
+        {
+            return choices.First(c => !ReferenceEquals(c, nullChoice));
+        }
+
+        if (schema is OpenApiSchema { Type: { } flags } inline && flags.HasFlag(JsonSchemaType.Null))
+        {
+            inline.Type = flags & ~JsonSchemaType.Null;
+        }
+
+        return schema;
+    }
+}
