@@ -2,7 +2,9 @@ using System.Security.Claims;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Domain;
 using Arena.Modules.Sessions.Persistence;
+using Arena.Modules.Votes.Contracts;
 using FluentValidation;
+using FluentValidation.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -22,8 +24,14 @@ internal static class CreateSession
         public Validator(IMediator mediator)
         {
             RuleFor(c => c.Mode).NotNull();
-            RuleFor(c => c.ModelA).NotEmpty().MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
-                .WithMessage("'model_a' is not a model in the catalog (GET /api/models).");
+            When(c => c.Mode != SessionMode.Battle, () =>
+                RuleFor(c => c.ModelA).NotEmpty().MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
+                    .WithMessage("'model_a' is not a model in the catalog (GET /api/models)."));
+            When(c => c.Mode == SessionMode.Battle, () =>
+            {
+                RuleFor(c => c.ModelA).Null().WithMessage("'model_a' must be absent in battle mode: the server draws both models.");
+                RuleFor(c => c.ModelB).Null().WithMessage("'model_b' must be absent in battle mode: the server draws both models.");
+            });
             When(c => c.Mode == SessionMode.Compare, () =>
                 RuleFor(c => c.ModelB).NotEmpty().WithMessage("'model_b' is required in compare mode.")
                     .MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
@@ -38,18 +46,23 @@ internal static class CreateSession
             modelId is not null && await mediator.Send(new FindModel(modelId), cancellationToken) is not null;
     }
 
-    internal sealed class Handler(SessionsDbContext db, TimeProvider clock) : ICommandHandler<Command, SessionResponse>
+    internal sealed class Handler(SessionsDbContext db, TimeProvider clock, IMediator mediator) : ICommandHandler<Command, SessionResponse>
     {
         public async ValueTask<SessionResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var now = clock.GetUtcNow().TruncateToMicroseconds();
+            var draw = command.Mode == SessionMode.Battle
+                ? await mediator.Send(new DrawBattle(), cancellationToken)
+                    ?? throw new ValidationException([new ValidationFailure("mode", "Fewer than two catalog models take part in battles.")])
+                : null;
             var session = new ChatSession
             {
                 Id = Guid.CreateVersion7(now),
                 OwnerId = command.OwnerId,
                 Mode = command.Mode!.Value,
-                ModelA = command.ModelA!,
-                ModelB = command.ModelB,
+                ModelA = draw?.ModelA ?? command.ModelA!,
+                ModelB = draw?.ModelB ?? command.ModelB,
+                BattleSeed = draw?.Seed,
                 Title = command.Title ?? ChatSession.DefaultTitle,
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -67,6 +80,6 @@ internal static class CreateSession
                 return TypedResults.Created($"/api/sessions/{session.Id}", session);
             })
             .WithName("CreateSession")
-            .WithSummary("Starts a chat session with one model (direct) or two (compare).")
+            .WithSummary("Starts a chat session with one model (direct), two (compare) or two the server draws and hides until the vote (battle).")
             .ProducesValidationProblem();
 }

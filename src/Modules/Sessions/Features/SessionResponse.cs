@@ -7,14 +7,17 @@ namespace Arena.Modules.Sessions.Features;
 internal sealed record SessionResponse(
     Guid Id,
     SessionMode Mode,
-    string ModelA,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModelA,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModelB,
     string Title,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? RevealedAt = null)
 {
+    // A battle names no model until it has been voted on.
     public static SessionResponse From(ChatSession session) =>
-        new(session.Id, session.Mode, session.ModelA, session.ModelB, session.Title, session.CreatedAt, session.UpdatedAt);
+        new(session.Id, session.Mode, session.HidesModels ? null : session.ModelA, session.HidesModels ? null : session.ModelB,
+            session.Title, session.CreatedAt, session.UpdatedAt, session.RevealedAt);
 }
 
 internal static class Owner
