@@ -3,6 +3,7 @@ using Arena.Host.Gateway;
 using Arena.Modules.Messaging;
 using Arena.Modules.Providers;
 using Arena.Modules.Sessions;
+using Arena.Modules.Votes;
 using Mediator;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.AddServiceDefaults();
 builder.AddProvidersModule();
 builder.AddSessionsModule();
 builder.AddMessagingModule();
+builder.AddVotesModule();
 builder.AddGateway();
 builder.Services.AddMediator((MediatorOptions options) =>
 {
@@ -24,6 +26,9 @@ builder.Services.AddMediator((MediatorOptions options) =>
         typeof(SessionsModule),
         typeof(Arena.Modules.Sessions.Contracts.FindSession),
         typeof(MessagingModule),
+        typeof(Arena.Modules.Messaging.Contracts.ListSessionReplies),
+        typeof(VotesModule),
+        typeof(Arena.Modules.Votes.Contracts.DrawBattle),
     ];
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
 });
@@ -36,6 +41,7 @@ var api = app.MapGroup("/api").RequireAuthorization(ServiceDefaults.ApiPolicy);
 api.MapProvidersEndpoints();
 api.MapSessionsEndpoints();
 api.MapMessagingEndpoints();
+api.MapVotesEndpoints();
 app.MapGateway();
 
 app.Run();

@@ -13,7 +13,12 @@ public sealed record FindSession(Guid SessionId, string OwnerId) : IQuery<Sessio
 /// <param name="Mode">Direct (participant <c>a</c> only) or compare (<c>a</c> and <c>b</c>).</param>
 /// <param name="ModelA">The model of participant <c>a</c>.</param>
 /// <param name="ModelB">The model of participant <c>b</c>; <c>null</c> in direct mode.</param>
-public sealed record SessionInfo(Guid Id, SessionKind Mode, string ModelA, string? ModelB);
+/// <param name="Battle">
+/// A battle: the server drew both models and keeps them hidden until the vote. It streams like compare (so
+/// <see cref="Mode"/> says <see cref="SessionKind.Compare"/>).
+/// </param>
+/// <param name="RevealedAt">When a vote revealed the battle's models; <c>null</c> before.</param>
+public sealed record SessionInfo(Guid Id, SessionKind Mode, string ModelA, string? ModelB, bool Battle = false, DateTimeOffset? RevealedAt = null);
 
 /// <summary>How many models answer each prompt of a session.</summary>
 public enum SessionKind

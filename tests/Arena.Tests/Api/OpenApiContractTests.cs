@@ -41,11 +41,11 @@ public sealed class OpenApiContractTests(ArenaApp app) : IClassFixture<ArenaApp>
         Assert.Empty(tags.Intersect(document.Schemas.Select(s => s.Key)));
         Assert.DoesNotContain(document.Schemas, s => s.Key is "Body" or "Response" or "Request" or "Query" or "Command");
 
-        Assert.Equal(["mode", "model_a"], Required(document, "CreateSessionRequest"));
+        Assert.Equal(["mode"], Required(document, "CreateSessionRequest"));
         Assert.Equal(["title"], Required(document, "RenameSessionRequest"));
         Assert.Equal(["items", "next_cursor"], Required(document, "SessionPage"));
-        Assert.Equal(["created_at", "id", "mode", "model_a", "title", "updated_at"], Required(document, "SessionResponse"));
-        Assert.Equal(["direct", "compare"], document.Schemas["SessionMode"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal(["created_at", "id", "mode", "title", "updated_at"], Required(document, "SessionResponse"));
+        Assert.Equal(["direct", "compare", "battle"], document.Schemas["SessionMode"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
         var create = document.Schemas["CreateSessionRequest"]!["properties"]!;
         Assert.Equal("#/components/schemas/SessionMode", create["mode"]!["$ref"]!.GetValue<string>());
         Assert.Equal("string", create["model_a"]!["type"]!.GetValue<string>());

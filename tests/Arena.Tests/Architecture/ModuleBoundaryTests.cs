@@ -2,14 +2,21 @@ using System.Reflection;
 using Arena.Modules.Messaging;
 using Arena.Modules.Providers;
 using Arena.Modules.Sessions;
+using Arena.Modules.Votes;
 
 namespace Arena.Tests.Architecture;
 
 public sealed class ModuleBoundaryTests
 {
-    private static readonly Assembly[] Modules = [typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(ProvidersModule).Assembly];
+    private static readonly Assembly[] Modules = [typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(ProvidersModule).Assembly, typeof(VotesModule).Assembly];
 
-    private static readonly Assembly[] Contracts = [typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly, typeof(Arena.Modules.Sessions.Contracts.FindSession).Assembly];
+    private static readonly Assembly[] Contracts =
+    [
+        typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly,
+        typeof(Arena.Modules.Sessions.Contracts.FindSession).Assembly,
+        typeof(Arena.Modules.Messaging.Contracts.ListSessionReplies).Assembly,
+        typeof(Arena.Modules.Votes.Contracts.DrawBattle).Assembly,
+    ];
 
     [Fact]
     public void Modules_ReferenceOtherModules_OnlyThroughContracts()

@@ -10,7 +10,9 @@ internal sealed record CatalogModel(
     string ProviderModel,
     int MaxOutputTokens,
     float? Temperature = null,
-    float? TopP = null);
+    float? TopP = null,
+    double BattleWeight = 1,
+    IReadOnlyList<string>? IdentityWords = null);
 
 /// The models a request may name: configured ones whose provider exists and has a key, unless it is the mock or a
 /// compatible server configured not to need one.
@@ -53,7 +55,8 @@ internal sealed class ModelCatalog : IDisposable
                 continue;
             }
 
-            models.Add(new CatalogModel(id, model.DisplayName ?? id, model.Provider, provider, model.ProviderModel ?? id, model.MaxOutputTokens, model.Temperature, model.TopP));
+            models.Add(new CatalogModel(id, model.DisplayName ?? id, model.Provider, provider, model.ProviderModel ?? id, model.MaxOutputTokens, model.Temperature, model.TopP,
+                model.BattleWeight, [.. model.IdentityWords, .. provider.IdentityWords]));
         }
 
         models.Sort((x, y) => string.CompareOrdinal(x.Id, y.Id));

@@ -41,6 +41,9 @@ internal sealed class ProviderOptions
     /// because the user is better told "rate limited" now than kept waiting behind a silent stream.
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// Words in a reply that give away any model of this provider in a battle (its vendor's names).
+    public List<string> IdentityWords { get; set; } = [];
+
     public string? ResolveApiKey()
     {
         if (!string.IsNullOrWhiteSpace(ApiKey))
@@ -67,6 +70,13 @@ internal sealed class ModelOptions
     public float? Temperature { get; set; }
 
     public float? TopP { get; set; }
+
+    /// Relative chance of being drawn into a battle; 0 keeps the model out of battles.
+    [Range(0, 1_000_000)]
+    public double BattleWeight { get; set; } = 1;
+
+    /// Words in a reply that give this model away in a battle; when empty, its id and display name.
+    public List<string> IdentityWords { get; set; } = [];
 }
 
 /// Bound from <c>Arena</c>: providers and models are keyed by name so that environment variables can override one entry.

@@ -4,6 +4,9 @@ internal enum SessionMode
 {
     Direct,
     Compare,
+
+    /// Two models the server drew, hidden until the session is voted on.
+    Battle,
 }
 
 internal sealed class ChatSession
@@ -26,4 +29,12 @@ internal sealed class ChatSession
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// The seed that drew a battle's pair, kept for audit.
+    public int? BattleSeed { get; init; }
+
+    /// When a vote revealed a battle's models.
+    public DateTimeOffset? RevealedAt { get; set; }
+
+    public bool HidesModels => Mode == SessionMode.Battle && RevealedAt is null;
 }

@@ -4,7 +4,9 @@ using System.Security.Claims;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Domain;
 using Arena.Modules.Sessions.Persistence;
+using Arena.Modules.Votes.Contracts;
 using FluentValidation;
+using FluentValidation.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,9 +19,9 @@ internal static class CreateSession
 {
     /// Mode and model_a stay nullable here so that a missing one reaches the validator, which names it.
     internal sealed record CreateSessionRequest(
-        [property: Required, Description("direct: one model answers (participant a); compare: two answer each prompt at once (a and b).")] SessionMode? Mode,
-        [property: Required, MinLength(1), Description("A model id from GET /api/models; participant a.")] string? ModelA,
-        [property: MinLength(1), Description("A model id from GET /api/models; participant b. Required in compare mode, absent or null in direct mode.")] string? ModelB = null,
+        [property: Required, Description("direct: one model answers (participant a); compare: two answer each prompt at once (a and b); battle: two models the server draws answer anonymously until the vote.")] SessionMode? Mode,
+        [property: MinLength(1), Description("A model id from GET /api/models; participant a. Required in direct and compare mode, absent or null in battle mode.")] string? ModelA = null,
+        [property: MinLength(1), Description("A model id from GET /api/models; participant b. Required in compare mode, absent or null in direct and battle mode.")] string? ModelB = null,
         [property: StringLength(ChatSession.TitleMaxLength, MinimumLength = 1), Description("Defaults to \"New chat\" when absent or null.")] string? Title = null);
 
     internal sealed record Command(string OwnerId, SessionMode? Mode, string? ModelA, string? ModelB, string? Title) : ICommand<SessionResponse>;
@@ -28,9 +30,15 @@ internal static class CreateSession
     {
         public Validator(IMediator mediator)
         {
-            RuleFor(c => c.Mode).NotNull().WithMessage("'mode' is required: one of direct, compare.");
-            RuleFor(c => c.ModelA).NotEmpty().MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
-                .WithMessage("'model_a' is not a model in the catalog (GET /api/models).");
+            RuleFor(c => c.Mode).NotNull().WithMessage("'mode' is required: one of direct, compare, battle.");
+            When(c => c.Mode != SessionMode.Battle, () =>
+                RuleFor(c => c.ModelA).NotEmpty().MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
+                    .WithMessage("'model_a' is not a model in the catalog (GET /api/models)."));
+            When(c => c.Mode == SessionMode.Battle, () =>
+            {
+                RuleFor(c => c.ModelA).Null().WithMessage("'model_a' must be absent in battle mode: the server draws both models.");
+                RuleFor(c => c.ModelB).Null().WithMessage("'model_b' must be absent in battle mode: the server draws both models.");
+            });
             When(c => c.Mode == SessionMode.Compare, () =>
                 RuleFor(c => c.ModelB).NotEmpty().WithMessage("'model_b' is required in compare mode.")
                     .MustAsync((id, ct) => IsKnownModel(mediator, id, ct))
@@ -45,18 +53,23 @@ internal static class CreateSession
             modelId is not null && await mediator.Send(new FindModel(modelId), cancellationToken) is not null;
     }
 
-    internal sealed class Handler(SessionsDbContext db, TimeProvider clock) : ICommandHandler<Command, SessionResponse>
+    internal sealed class Handler(SessionsDbContext db, TimeProvider clock, IMediator mediator) : ICommandHandler<Command, SessionResponse>
     {
         public async ValueTask<SessionResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var now = clock.GetUtcNow().TruncateToMicroseconds();
+            var draw = command.Mode == SessionMode.Battle
+                ? await mediator.Send(new DrawBattle(), cancellationToken)
+                    ?? throw new ValidationException([new ValidationFailure("mode", "Fewer than two catalog models take part in battles.")])
+                : null;
             var session = new ChatSession
             {
                 Id = Guid.CreateVersion7(now),
                 OwnerId = command.OwnerId,
                 Mode = command.Mode!.Value,
-                ModelA = command.ModelA!,
-                ModelB = command.ModelB,
+                ModelA = draw?.ModelA ?? command.ModelA!,
+                ModelB = draw?.ModelB ?? command.ModelB,
+                BattleSeed = draw?.Seed,
                 Title = command.Title ?? ChatSession.DefaultTitle,
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -74,7 +87,7 @@ internal static class CreateSession
                 return TypedResults.Created($"/api/sessions/{session.Id}", session);
             })
             .WithName("CreateSession")
-            .WithSummary("Starts a chat session with one model (direct) or two (compare).")
+            .WithSummary("Starts a chat session with one model (direct), two (compare) or two the server draws and hides until the vote (battle).")
             .ProducesValidationProblem()
             .WithRequestExample("""{"mode": "compare", "model_a": "mock-swift", "model_b": "mock-sage", "title": "First try"}""")
             .WithResponseExample(StatusCodes.Status201Created, SessionResponse.Example);

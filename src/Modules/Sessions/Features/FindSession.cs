@@ -11,6 +11,6 @@ internal sealed class FindSessionHandler(SessionsDbContext db) : IQueryHandler<F
     public async ValueTask<SessionInfo?> Handle(FindSession query, CancellationToken cancellationToken) =>
         await db.Sessions.AsNoTracking()
             .Where(s => s.Id == query.SessionId && s.OwnerId == query.OwnerId)
-            .Select(s => new SessionInfo(s.Id, s.Mode == SessionMode.Compare ? SessionKind.Compare : SessionKind.Direct, s.ModelA, s.ModelB))
+            .Select(s => new SessionInfo(s.Id, s.Mode == SessionMode.Direct ? SessionKind.Direct : SessionKind.Compare, s.ModelA, s.ModelB, s.Mode == SessionMode.Battle, s.RevealedAt))
             .FirstOrDefaultAsync(cancellationToken);
 }

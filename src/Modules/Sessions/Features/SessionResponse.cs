@@ -7,17 +7,20 @@ namespace Arena.Modules.Sessions.Features;
 internal sealed record SessionResponse(
     Guid Id,
     SessionMode Mode,
-    string ModelA,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModelA,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModelB,
     string Title,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? RevealedAt = null)
 {
     public const string Example =
         """{"id": "019ad5a2-3c4b-7d2e-9f10-2a3b4c5d6e7f", "mode": "compare", "model_a": "mock-swift", "model_b": "mock-sage", "title": "First try", "created_at": "2026-11-29T18:00:00.000000+00:00", "updated_at": "2026-11-29T18:05:12.345678+00:00"}""";
 
+    // A battle names no model until it has been voted on.
     public static SessionResponse From(ChatSession session) =>
-        new(session.Id, session.Mode, session.ModelA, session.ModelB, session.Title, session.CreatedAt, session.UpdatedAt);
+        new(session.Id, session.Mode, session.HidesModels ? null : session.ModelA, session.HidesModels ? null : session.ModelB,
+            session.Title, session.CreatedAt, session.UpdatedAt, session.RevealedAt);
 }
 
 internal static class Owner

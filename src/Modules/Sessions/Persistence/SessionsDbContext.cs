@@ -29,6 +29,7 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         session.Property(s => s.ModelA).HasMaxLength(200);
         session.Property(s => s.ModelB).HasMaxLength(200);
         session.Property(s => s.Title).HasMaxLength(ChatSession.TitleMaxLength);
+        session.Ignore(s => s.HidesModels);
         // Serves "my sessions, most recently active first" and its keyset paging without a sort.
         session.HasIndex(s => new { s.OwnerId, s.UpdatedAt, s.Id }).IsDescending(false, true, true);
     }

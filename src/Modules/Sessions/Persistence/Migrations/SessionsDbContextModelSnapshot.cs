@@ -29,6 +29,10 @@ namespace Arena.Modules.Sessions.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<int?>("BattleSeed")
+                        .HasColumnType("integer")
+                        .HasColumnName("battle_seed");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -55,6 +59,10 @@ namespace Arena.Modules.Sessions.Persistence.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)")
                         .HasColumnName("owner_id");
+
+                    b.Property<DateTimeOffset?>("RevealedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revealed_at");
 
                     b.Property<string>("Title")
                         .IsRequired()

@@ -1,0 +1,175 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Arena.Modules.Messaging.Contracts;
+using Arena.Modules.Providers.Contracts;
+using Arena.Modules.Sessions.Contracts;
+using Arena.Modules.Votes.Domain;
+using Arena.Modules.Votes.Features.Leaderboard;
+using Arena.Modules.Votes.Persistence;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Arena.Modules.Votes.Features;
+
+internal static class CastVote
+{
+    internal sealed record Body(string? Winner);
+
+    internal sealed record Command(string OwnerId, Guid SessionId, string? Winner) : ICommand<Outcome?>;
+
+    /// What the vote revealed and whether it counts; <see cref="VoidReason"/> says why not.
+    internal sealed record Response(Guid Id, Guid SessionId, string Winner, string ModelA, string ModelB, bool Anonymous, bool Counted, string? VoidReason, DateTimeOffset CreatedAt);
+
+    internal sealed record Outcome(Response? Vote, string? Conflict);
+
+    internal sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator() =>
+            RuleFor(c => c.Winner).NotEmpty().Must(w => w is "a" or "b" or "tie" or "both_bad")
+                .WithMessage("'winner' must be one of a, b, tie, both_bad.");
+    }
+
+    internal sealed class Handler(
+        VotesDbContext db,
+        IMediator mediator,
+        JudgeHash judges,
+        LeaderboardSignal leaderboard,
+        IOptions<BattlesOptions> options,
+        TimeProvider clock) : ICommandHandler<Command, Outcome?>
+    {
+        public async ValueTask<Outcome?> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var session = await mediator.Send(new FindSession(command.SessionId, command.OwnerId), cancellationToken);
+            if (session is null)
+            {
+                return null;
+            }
+
+            if (session is not { Mode: SessionKind.Compare, ModelB: { } modelB })
+            {
+                return new Outcome(null, "Only battle and compare sessions can be voted on.");
+            }
+
+            if (await db.Votes.AnyAsync(v => v.SessionId == session.Id, cancellationToken))
+            {
+                return new Outcome(null, "This session has already been voted on.");
+            }
+
+            var replies = await mediator.Send(new ListSessionReplies(session.Id), cancellationToken);
+            var turns = Turns(replies);
+            var blocker = VoteRules.Blocker([.. turns.Select(t => t.Outcome)], replies.Any(r => r.Status == VoteRules.Streaming));
+            if (blocker is not null)
+            {
+                return new Outcome(null, blocker);
+            }
+
+            var settings = options.Value;
+            var now = clock.GetUtcNow();
+            var leaked = session.Battle && await LeaksIdentityAsync(session.ModelA, modelB, turns, cancellationToken);
+            var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+            var earlierToday = await db.Votes.CountAsync(v => v.OwnerId == command.OwnerId && v.CreatedAt >= dayStart, cancellationToken);
+            var validity = VoteRules.Decide(new VoteFacts(
+                session.Battle, [.. turns.Select(t => t.Outcome)], leaked, earlierToday, settings.MaxVotesPerUserPerDay, now, settings.MinReadingTime));
+
+            var vote = new Vote
+            {
+                Id = Guid.CreateVersion7(now),
+                SessionId = session.Id,
+                OwnerId = command.OwnerId,
+                JudgeHash = judges.Of(command.OwnerId),
+                ModelA = session.ModelA,
+                ModelB = modelB,
+                Winner = Names.Parse<Winner>(command.Winner!),
+                Anonymous = session.Battle,
+                Validity = validity,
+                Turns = turns.Count,
+                Sides = JsonSerializer.Serialize(turns.Select(t => t.Stored).ToList(), VoteJson.Options),
+                OutputTokensA = turns.Sum(t => t.Outcome.A.OutputTokens ?? 0),
+                OutputTokensB = turns.Sum(t => t.Outcome.B.OutputTokens ?? 0),
+                CreatedAt = new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero),
+            };
+            db.Votes.Add(vote);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Vote.OnePerSessionIndex })
+            {
+                return new Outcome(null, "This session has already been voted on.");
+            }
+
+            if (session.Battle)
+            {
+                await mediator.Send(new RevealBattle(session.Id, command.OwnerId, now), cancellationToken);
+            }
+
+            if (validity == Validity.Counted)
+            {
+                leaderboard.VotesChanged();
+            }
+
+            return new Outcome(new Response(vote.Id, vote.SessionId, command.Winner!, vote.ModelA, vote.ModelB, vote.Anonymous,
+                validity == Validity.Counted, validity == Validity.Counted ? null : Names.Of(validity), vote.CreatedAt), null);
+        }
+
+        private async Task<bool> LeaksIdentityAsync(string modelA, string modelB, IReadOnlyList<Turn> turns, CancellationToken cancellationToken)
+        {
+            // A reply naming either model gives the battle away, whichever side wrote it.
+            var words = new List<string>();
+            foreach (var id in new[] { modelA, modelB })
+            {
+                var model = await mediator.Send(new FindModel(id), cancellationToken);
+                words.AddRange(IdentityLeak.WordsFor(id, model?.DisplayName ?? id, model?.ProviderKind, model?.IdentityWords));
+            }
+
+            return turns.Any(t => IdentityLeak.Contains(t.ContentA, words) || IdentityLeak.Contains(t.ContentB, words));
+        }
+
+        /// Turns that ended on both sides, in order; a turn missing a side (never started) does not count as one.
+        private static List<Turn> Turns(IReadOnlyList<ReplyRecord> replies) =>
+            [.. replies.GroupBy(r => r.PromptId)
+                .Select(g => (A: g.FirstOrDefault(r => r.Participant == "a"), B: g.FirstOrDefault(r => r.Participant == "b")))
+                .Where(t => t.A is not null && t.B is not null && t.A.Status != VoteRules.Streaming && t.B.Status != VoteRules.Streaming)
+                .OrderBy(t => t.A!.CreatedAt)
+                .Select(t => new Turn(Side(t.A!), Side(t.B!), t.A!.Content, t.B!.Content))];
+
+        private static SideOutcome Side(ReplyRecord reply) => new(reply.Status, reply.TtftMs, reply.DurationMs, reply.OutputTokens, reply.UpdatedAt);
+    }
+
+    private sealed record Turn(SideOutcome A, SideOutcome B, string ContentA, string ContentB)
+    {
+        public TurnOutcome Outcome => new(A, B);
+
+        public VoteTurn Stored => new(Keep(A), Keep(B));
+
+        private static VoteSide Keep(SideOutcome side) => new(side.Status, side.TtftMs, side.DurationMs, side.OutputTokens);
+    }
+
+    internal static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/sessions/{id:guid}/vote", async Task<Results<Ok<Response>, NotFound, ProblemHttpResult>> (Guid id, Body body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
+            {
+                var outcome = await mediator.Send(new Command(user.FindFirstValue("sub")!, id, body.Winner), cancellationToken);
+                return outcome switch
+                {
+                    null => TypedResults.NotFound(),
+                    { Vote: { } vote } => TypedResults.Ok(vote),
+                    _ => TypedResults.Problem(outcome.Conflict, statusCode: StatusCodes.Status409Conflict),
+                };
+            })
+            .WithTags("Votes")
+            .WithName("CastVote")
+            .WithSummary("Votes on a battle or compare session once; the answer reveals both models and says whether the vote counts.")
+            .ProducesValidationProblem();
+}
+
+internal static class VoteJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

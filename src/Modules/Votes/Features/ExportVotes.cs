@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Arena.Modules.Votes.Domain;
+using Arena.Modules.Votes.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Arena.Modules.Votes.Features;
+
+/// Counted votes as JSON Lines in the layout of FastChat's clean_battle_data.py, so its analysis notebooks read them
+/// unchanged, followed by Arena's own fields (prefixed <c>arena_</c>).
+internal static class ExportVotes
+{
+    public const string AdminRole = "arena:admin";
+
+    internal sealed record Line(
+        [property: JsonPropertyName("question_id")] string QuestionId,
+        [property: JsonPropertyName("model_a")] string ModelA,
+        [property: JsonPropertyName("model_b")] string ModelB,
+        [property: JsonPropertyName("winner")] string Winner,
+        [property: JsonPropertyName("judge")] string Judge,
+        [property: JsonPropertyName("turn")] int Turn,
+        [property: JsonPropertyName("anony")] bool Anony,
+        [property: JsonPropertyName("tstamp")] double Tstamp,
+        [property: JsonPropertyName("arena_vote_id")] Guid VoteId,
+        [property: JsonPropertyName("arena_validity")] string Validity,
+        [property: JsonPropertyName("arena_turns")] JsonElement Turns);
+
+    public static string FastChatWinner(Winner winner) => winner switch
+    {
+        Winner.A => "model_a",
+        Winner.B => "model_b",
+        Winner.Tie => "tie",
+        _ => "tie (bothbad)",
+    };
+
+    internal static void Map(IEndpointRouteBuilder api) =>
+        api.MapGet("/votes/export", async (HttpContext context, VotesDbContext db, CancellationToken cancellationToken) =>
+            {
+                context.Response.ContentType = "application/jsonl; charset=utf-8";
+                var votes = db.Votes.AsNoTracking().Where(v => v.Validity == Validity.Counted).OrderBy(v => v.CreatedAt).ThenBy(v => v.Id).AsAsyncEnumerable();
+                var written = 0;
+                await foreach (var vote in votes.WithCancellation(cancellationToken))
+                {
+                    var line = new Line(
+                        vote.SessionId.ToString("N"), vote.ModelA, vote.ModelB, FastChatWinner(vote.Winner), vote.JudgeHash, vote.Turns, vote.Anonymous,
+                        vote.CreatedAt.ToUnixTimeMilliseconds() / 1000.0, vote.Id, Names.Of(vote.Validity), JsonDocument.Parse(vote.Sides).RootElement);
+                    await JsonSerializer.SerializeAsync(context.Response.Body, line, cancellationToken: cancellationToken);
+                    await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
+                    if (++written % 500 == 0)
+                    {
+                        await context.Response.Body.FlushAsync(cancellationToken);
+                    }
+                }
+            })
+            .RequireAuthorization(policy => policy.RequireAssertion(c => c.User.HasClaim(claim => claim.Type is "role" or "roles" && claim.Value == AdminRole)))
+            .WithTags("Votes")
+            .WithName("ExportVotes")
+            .WithSummary("Streams the counted votes as JSON Lines in FastChat's clean_battle_data layout, plus Arena's fields; needs the arena:admin role.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/jsonl");
+}

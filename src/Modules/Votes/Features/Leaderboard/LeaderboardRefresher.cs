@@ -1,0 +1,155 @@
+using System.Data.Common;
+using System.Text.Json;
+using Arena.Modules.Messaging.Contracts;
+using Arena.Modules.Votes.Domain;
+using Arena.Modules.Votes.Domain.Ratings;
+using Arena.Modules.Votes.Persistence;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Arena.Modules.Votes.Features.Leaderboard;
+
+/// Recomputes stale leaderboard snapshots after new counted votes, at most once per refresh interval, so that no
+/// request ever waits for a fit.
+internal sealed partial class LeaderboardRefresher(
+    IServiceScopeFactory scopes,
+    LeaderboardSignal signal,
+    IOptions<LeaderboardOptions> options,
+    TimeProvider clock,
+    ILogger<LeaderboardRefresher> logger) : BackgroundService
+{
+    /// The length difference is bucketed to tenths of (a − b)/(a + b), so the aggregate stays at most 21 cells per pair.
+    private const string AggregateSql = """
+        SELECT model_a, model_b,
+               round((output_tokens_a - output_tokens_b)::numeric / greatest(output_tokens_a + output_tokens_b, 1), 1)::float8 AS length_difference,
+               count(*) FILTER (WHERE winner = 'a') AS wins_a,
+               count(*) FILTER (WHERE winner = 'b') AS wins_b,
+               count(*) FILTER (WHERE winner IN ('tie', 'both_bad')) AS ties
+        FROM votes.votes
+        WHERE validity = 'counted' AND (@since::timestamptz IS NULL OR created_at >= @since)
+        GROUP BY 1, 2, 3
+        """;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var started = clock.GetTimestamp();
+            try
+            {
+                await RefreshStaleAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogRefreshFailed(logger, e);
+            }
+
+            var interval = options.Value.RefreshInterval;
+            await signal.WaitAsync(interval, stoppingToken);
+            var remaining = interval - clock.GetElapsedTime(started);
+            if (remaining > TimeSpan.Zero)
+            {
+                await Task.Delay(remaining, clock, stoppingToken);
+            }
+        }
+    }
+
+    internal async Task RefreshStaleAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VotesDbContext>();
+        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+        var now = clock.GetUtcNow();
+        foreach (var always in LeaderboardKey.Always)
+        {
+            if (!await db.LeaderboardSnapshots.AnyAsync(s => s.Key == always.ToString(), cancellationToken))
+            {
+                db.LeaderboardSnapshots.Add(new LeaderboardSnapshot { Key = always.ToString(), RequestedAt = now });
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        var newest = await db.Votes.Where(v => v.Validity == Validity.Counted).MaxAsync(v => (DateTimeOffset?)v.CreatedAt, cancellationToken);
+        var defaults = LeaderboardKey.Always.Select(k => k.ToString()).ToList();
+        var snapshots = await db.LeaderboardSnapshots.Where(s => defaults.Contains(s.Key)).ToListAsync(cancellationToken);
+        snapshots.AddRange(await db.LeaderboardSnapshots.Where(s => !defaults.Contains(s.Key))
+            .OrderByDescending(s => s.RequestedAt).Take(options.Value.MaxSinceSnapshots).ToListAsync(cancellationToken));
+        foreach (var snapshot in snapshots.Where(s => s.Body is null || s.IncludesVotesUntil != newest))
+        {
+            var key = LeaderboardKey.Parse(snapshot.Key);
+            var document = await ComputeAsync(db, mediator, key, cancellationToken);
+            snapshot.Body = JsonSerializer.Serialize(document, LeaderboardDocument.Json);
+            snapshot.ComputedAt = document.ComputedAt;
+            snapshot.IncludesVotesUntil = newest;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task<LeaderboardDocument> ComputeAsync(VotesDbContext db, IMediator mediator, LeaderboardKey key, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? since = key.Since is { } day ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null;
+        var (models, cells) = await AggregateAsync(db, since, cancellationToken);
+        var settings = options.Value;
+        var speeds = (await mediator.Send(new ListModelSpeeds(since), cancellationToken)).ToDictionary(s => s.Model, StringComparer.Ordinal);
+        var result = models.Count < 2
+            ? new RatingResult([], null, null, null)
+            : LeaderboardComputation.Compute(models, cells, key.LengthControl, settings.BootstrapResamples, settings.BootstrapSeed);
+        var rows = result.Models
+            .Select(m => new LeaderboardRow(m.Model, m.Rating, m.RatingLower, m.RatingUpper, m.Rank, m.RankUpperBound, m.Votes, m.Wins, m.Ties, m.Losses,
+                speeds.TryGetValue(m.Model, out var s) ? new ModelSpeedRow(s.Replies, s.TtftMedianMs, s.TtftP90Ms, s.OutputTokensPerSecondMedian, s.ErrorRate) : null))
+            .ToList();
+        return new LeaderboardDocument(
+            clock.GetUtcNow(), key.LengthControl ? "length" : "none", key.Since, null, cells.Sum(c => c.WinsA + c.WinsB + c.Ties),
+            LeaderboardDocument.MethodText, LeaderboardDocument.AnchoringText, LeaderboardDocument.IntervalsText, settings.BootstrapResamples,
+            result.LengthCoefficient, result.LengthCoefficientLower, result.LengthCoefficientUpper, rows);
+    }
+
+    private static async Task<(List<string> Models, List<PairCell> Cells)> AggregateAsync(VotesDbContext db, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = AggregateSql;
+            command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = (object?)since ?? DBNull.Value });
+            await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var models = new List<string>();
+            var cells = new List<PairCell>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                cells.Add(new PairCell(
+                    IndexOf(reader.GetString(0)), IndexOf(reader.GetString(1)), reader.GetDouble(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+
+            return (models, cells);
+
+            int IndexOf(string model)
+            {
+                if (!index.TryGetValue(model, out var i))
+                {
+                    i = models.Count;
+                    index[model] = i;
+                    models.Add(model);
+                }
+
+                return i;
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Refreshing the leaderboard failed")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,11 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Arena.Modules.Votes.Persistence;
+
+/// Lets `dotnet ef migrations add` build the model without a running Host or database.
+internal sealed class VotesDbContextDesignFactory : IDesignTimeDbContextFactory<VotesDbContext>
+{
+    public VotesDbContext CreateDbContext(string[] args) =>
+        new((DbContextOptions<VotesDbContext>)VotesPersistence.Configure(new DbContextOptionsBuilder<VotesDbContext>(), "Host=localhost;Database=arena_design").Options);
+}

@@ -1,0 +1,43 @@
+using Arena.Modules.Votes.Domain;
+using Arena.Modules.Votes.Features;
+using Arena.Modules.Votes.Features.Leaderboard;
+using Arena.Modules.Votes.Persistence;
+using FluentValidation;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Arena.Modules.Votes;
+
+/// <summary>Battle draws, votes and the leaderboard.</summary>
+public static class VotesModule
+{
+    /// <summary>Registers the votes schema, the battle and leaderboard settings and the leaderboard's background refresh.</summary>
+    public static IHostApplicationBuilder AddVotesModule(this IHostApplicationBuilder builder)
+    {
+        builder.AddVotesPersistence();
+        builder.Services.AddValidatorsFromAssemblyContaining<VotesDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
+        builder.Services.AddOptions<BattlesOptions>().BindConfiguration(BattlesOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.MinReadingTime >= TimeSpan.Zero, "Arena:Battles:MinReadingTime must not be negative.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<LeaderboardOptions>().BindConfiguration(LeaderboardOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.RefreshInterval > TimeSpan.Zero, "Arena:Leaderboard:RefreshInterval must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<JudgeHash>();
+        builder.Services.AddSingleton<LeaderboardSignal>();
+        builder.Services.AddHostedService<LeaderboardRefresher>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps, under the given (authenticated) API group, <c>POST /sessions/{id}/vote</c>, <c>GET /votes/export</c>
+    /// (role <c>arena:admin</c>) and <c>GET /leaderboard</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapVotesEndpoints(this IEndpointRouteBuilder api)
+    {
+        CastVote.Map(api);
+        ExportVotes.Map(api);
+        GetLeaderboard.Map(api);
+        return api;
+    }
+}
