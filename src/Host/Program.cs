@@ -1,5 +1,6 @@
 using Arena.Host.Defaults;
 using Arena.Host.Gateway;
+using Arena.Host.Web;
 using Arena.Modules.Messaging;
 using Arena.Modules.Providers;
 using Arena.Modules.Sessions;
@@ -12,6 +13,7 @@ builder.AddProvidersModule();
 builder.AddSessionsModule();
 builder.AddMessagingModule();
 builder.AddGateway();
+builder.AddWebPage();
 builder.Services.AddMediator((MediatorOptions options) =>
 {
     options.Namespace = "Arena.Host.Mediator";
@@ -32,6 +34,7 @@ var app = builder.Build();
 
 app.UseGateway();
 app.UseServiceDefaults();
+app.MapWebPage();
 
 var api = app.MapGroup("/api").RequireAuthorization(ServiceDefaults.ApiPolicy);
 api.MapProvidersEndpoints();
