@@ -50,6 +50,9 @@ function route() {
 
 signedOut.addEventListener('signedout', () => {
   signOut();
+  if (location.hash === '#/signin') {
+    return;
+  }
   notice = 'Your sign-in is no longer valid. Please sign in again.';
   next = location.hash;
   location.hash = '#/signin';
