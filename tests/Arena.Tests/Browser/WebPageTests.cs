@@ -59,14 +59,14 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         await page.WaitForFunctionAsync(BothColumnsMidAnswer, 60, Patiently);
         await probe.ScreenshotAsync("compare-in-progress");
         var live = await page.Locator(".turn .reply .metrics").AllInnerTextsAsync();
-        Assert.All(live, figures => Assert.Matches(@"^First chunk \d+ ms · ≈ [\d.]+ tok/s$", figures));
+        Assert.All(live, figures => Assert.Matches(@"^First chunk [\d.]+ m?s · ≈ [\d.]+ tok/s$", figures));
 
         await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
         var columns = page.Locator(".turn .reply");
         Assert.Equal(["success", "success"], await StatesAsync(columns));
         Assert.StartsWith("mock-swift here.", await columns.Nth(0).Locator(".markdown").InnerTextAsync(), StringComparison.Ordinal);
         Assert.StartsWith("mock-sage here.", await columns.Nth(1).Locator(".markdown").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.All(await columns.Locator(".metrics").AllInnerTextsAsync(), figures => Assert.Matches(@"First chunk \d+ ms · [\d.]+ tok/s · \d+ tokens", figures));
+        Assert.All(await columns.Locator(".metrics").AllInnerTextsAsync(), figures => Assert.Matches(@"First chunk [\d.]+ m?s · [\d.]+ tok/s · \d+ tokens", figures));
 
         await page.Locator("#prompt").FillAsync("And what does the second turn add?");
         await page.Locator("#prompt").PressAsync("Enter");
@@ -86,7 +86,7 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         await page.WaitForFunctionAsync(AllColumnsSettled, 2, Patiently);
         Assert.Equal(["success", "success", "success", "success"], await StatesAsync(columns));
         Assert.Equal(["Mock Swift", "Mock Sage", "Mock Swift", "Mock Sage"], await columns.Locator(".model").AllInnerTextsAsync());
-        Assert.All(await columns.Locator(".metrics").AllInnerTextsAsync(), figures => Assert.Matches(@"First chunk \d+ ms · [\d.]+ tok/s · \d+ tokens · [\d.]+ s in all", figures));
+        Assert.All(await columns.Locator(".metrics").AllInnerTextsAsync(), figures => Assert.Matches(@"First chunk [\d.]+ m?s · [\d.]+ tok/s · \d+ tokens · [\d.]+ s in all", figures));
         await probe.ScreenshotAsync("history-session");
 
         Assert.NotNull(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('arena.token')"));
