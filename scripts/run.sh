@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs Arena on http://localhost:8001 (development settings). Without ConnectionStrings__Arena it installs,
-# starts and prepares a local PostgreSQL first.
+# Runs Arena on http://localhost:8001 (development settings), the web page at /. Without ConnectionStrings__Arena it
+# installs, starts and prepares a local PostgreSQL first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+./scripts/web-assets.sh
 
 if [ -z "${ConnectionStrings__Arena:-}" ]; then
   source scripts/postgres.sh

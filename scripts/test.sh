@@ -2,9 +2,17 @@
 # Runs the whole test suite. Where a Docker engine answers, the tests start PostgreSQL with Testcontainers;
 # otherwise this installs and starts a local PostgreSQL and hands its connection string to the tests. It also starts a
 # throw-away Prometheus (scripts/prometheus.sh) for the dashboard tests; where it cannot be installed they are skipped.
+# The browser tests drive Debian's Chromium (installed here when missing) and need the web page's npm libraries
+# (scripts/web-assets.sh); their screenshots go to TestResults/browser-screenshots unless ARENA_SCREENSHOTS says otherwise.
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
+./scripts/web-assets.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+export ARENA_SCREENSHOTS="${ARENA_SCREENSHOTS:-$PWD/TestResults/browser-screenshots}"
 
 if [ -z "${ARENA_TEST_POSTGRES:-}" ] && ! docker info >/dev/null 2>&1; then
   source scripts/postgres.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -27,6 +35,7 @@ status=${PIPESTATUS[0]}
 read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- Failed: ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' |
   awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')
 rm -f "$log"
+[ -d "$ARENA_SCREENSHOTS" ] && echo "Browser screenshots: $ARENA_SCREENSHOTS"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the build or the test host failed before any test could report
 fi

@@ -1,5 +1,6 @@
 using Arena.Host.Defaults;
 using Arena.Host.Gateway;
+using Arena.Host.Web;
 using Arena.Modules.Messaging;
 using Arena.Modules.Providers;
 using Arena.Modules.Sessions;
@@ -14,6 +15,7 @@ builder.AddSessionsModule();
 builder.AddMessagingModule();
 builder.AddVotesModule();
 builder.AddGateway();
+builder.AddWebPage();
 builder.Services.AddMediator((MediatorOptions options) =>
 {
     options.Namespace = "Arena.Host.Mediator";
@@ -36,6 +38,7 @@ builder.Services.AddMediator((MediatorOptions options) =>
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.MapWebPage();
 
 var api = app.MapGroup("/api").RequireAuthorization(ServiceDefaults.ApiPolicy);
 api.MapProvidersEndpoints();

@@ -20,6 +20,8 @@ public class ArenaApp : IAsyncLifetime
 
     public IServiceProvider Services => factory!.Services;
 
+    protected virtual string EnvironmentName => "Testing";
+
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
     }
@@ -44,7 +46,7 @@ public class ArenaApp : IAsyncLifetime
 
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
-            host.UseEnvironment("Testing");
+            host.UseEnvironment(EnvironmentName);
             host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
             host.ConfigureServices(ConfigureServices);
         });

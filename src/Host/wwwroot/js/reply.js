@@ -1,0 +1,175 @@
+import { h } from './dom.js';
+import { renderMarkdown } from './markdown.js';
+
+// What a person reads for each way an answer can end. `model` is the column's label.
+const failures = {
+  rate_limited: model => `${model} hit its provider's rate limit.`,
+  unauthorized: model => `${model} is not available: its provider refused Arena's credentials.`,
+  unavailable: model => `${model} could not be reached.`,
+  timeout: model => `${model} took too long to answer.`,
+  truncated: model => `${model}'s answer broke off.`,
+  bad_request: model => `${model}'s provider refused the request.`,
+  cancelled: () => 'The answer was cancelled.',
+};
+
+const notes = {
+  cancelled: 'The answer was stopped before it finished; what arrived is kept.',
+  interrupted: 'The server stopped while writing this answer; what arrived is kept.',
+  streaming: 'This answer was still being written when the page loaded. Open the session again to see more.',
+  lost: 'The connection to Arena broke off; the answer so far is shown. Open the session again from History to see what was saved.',
+};
+
+const badges = {
+  waiting: 'Waiting',
+  streaming: 'Streaming',
+  success: 'Done',
+  error: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+  lost: 'Connection lost',
+};
+
+const finishNotes = {
+  length: 'stopped at the length limit',
+  content_filter: "stopped by the provider's content filter",
+};
+
+// One model's answer in a turn: its text, status and speed. Live columns are fed stream events; stored ones are built
+// from a message of GET /api/sessions/{id}/messages.
+export class ReplyColumn {
+  constructor({ participant, label }) {
+    this.participant = participant;
+    this.label = label;
+    this.text = '';
+    this.state = 'waiting';
+    this.sentAt = null;
+    this.firstAt = null;
+    this.metadata = null;
+    this.dirty = false;
+    this.badge = h('span', { class: 'badge', role: 'status' });
+    this.metrics = h('p', { class: 'metrics' });
+    this.body = h('div', { class: 'markdown' });
+    this.note = h('p', { class: 'reply-note', hidden: true });
+    this.element = h('section', { class: 'reply', dataset: { participant }, 'aria-label': `Answer of ${label}` },
+      h('header', { class: 'reply-header' },
+        h('span', { class: 'participant' }, participant.toUpperCase()),
+        h('h3', { class: 'model' }, label),
+        this.badge),
+      this.metrics, this.body, this.note);
+    this.setState('waiting');
+  }
+
+  static fromMessage(message, label) {
+    const column = new ReplyColumn({ participant: message.participant ?? 'a', label });
+    column.text = message.content;
+    column.metadata = message.metadata;
+    column.setState(message.status);
+    if (message.status === 'error') {
+      column.showNote(failureText(message.metadata?.error, label));
+    } else if (notes[message.status]) {
+      column.showNote(notes[message.status]);
+    }
+    column.render(performance.now());
+    return column;
+  }
+
+  get settled() {
+    return !['waiting', 'streaming'].includes(this.state);
+  }
+
+  begin(sentAt) {
+    this.sentAt = sentAt;
+    this.setState('waiting');
+  }
+
+  append(content, now) {
+    if (this.firstAt === null) {
+      this.firstAt = now;
+      this.setState('streaming');
+    }
+    this.text += content;
+    this.dirty = true;
+  }
+
+  fail(error) {
+    this.setState('error');
+    this.showNote(failureText(error, this.label));
+  }
+
+  finish(metadata) {
+    this.metadata = metadata;
+    if (this.state !== 'error') {
+      this.setState(metadata.finish_reason === 'cancelled' ? 'cancelled' : 'success');
+    }
+    this.dirty = true;
+  }
+
+  loseConnection() {
+    this.setState('lost');
+    this.showNote(notes.lost);
+  }
+
+  setState(state) {
+    this.state = state;
+    this.element.dataset.state = state;
+    this.element.setAttribute('aria-busy', String(!this.settled));
+    this.badge.textContent = badges[state] ?? state;
+  }
+
+  showNote(text) {
+    this.note.textContent = text;
+    this.note.hidden = false;
+    this.note.classList.toggle('alert', this.state === 'error' || this.state === 'lost');
+  }
+
+  // Repaints the text if it changed, and the speed figures (which move with the clock while streaming).
+  render(now) {
+    if (this.dirty || this.body.childElementCount === 0) {
+      renderMarkdown(this.body, this.text);
+      this.dirty = false;
+    }
+    this.metrics.textContent = this.metricsText(now);
+  }
+
+  metricsText(now) {
+    const parts = [];
+    if (this.metadata) {
+      const { ttft_ms: ttft, duration_ms: duration, usage, finish_reason: reason } = this.metadata;
+      parts.push(ttft === null || ttft === undefined ? 'No first chunk' : `First chunk ${formatMs(ttft)}`);
+      const tokens = usage?.completion_tokens;
+      if (tokens > 0 && ttft !== null && duration > ttft) {
+        parts.push(`${(tokens / ((duration - ttft) / 1000)).toFixed(1)} tok/s`);
+      }
+      if (tokens !== undefined) {
+        parts.push(`${tokens} tokens`);
+      }
+      parts.push(`${formatMs(duration)} in all`);
+      if (finishNotes[reason]) {
+        parts.push(finishNotes[reason]);
+      }
+      return parts.join(' · ');
+    }
+    if (this.sentAt === null) {
+      return '';
+    }
+    if (this.firstAt === null) {
+      return this.settled ? 'No first chunk' : `Waiting for the first chunk… ${formatMs(now - this.sentAt)}`;
+    }
+    parts.push(`First chunk ${formatMs(this.firstAt - this.sentAt)}`);
+    const seconds = (now - this.firstAt) / 1000;
+    if (seconds > 0.2) {
+      // Tokens are counted by the provider only at the end; until then about four characters make a token.
+      parts.push(`≈ ${(this.text.length / 4 / seconds).toFixed(1)} tok/s`);
+    }
+    return parts.join(' · ');
+  }
+}
+
+function failureText(error, label) {
+  const headline = (failures[error?.code] ?? (model => `${model} failed.`))(label);
+  return error?.message ? `${headline} ${error.message}` : headline;
+}
+
+function formatMs(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,104 @@
+import { h } from './dom.js';
+import { ReplyColumn } from './reply.js';
+
+// One turn of a session: the person's message and one column per participant, side by side. A live turn is fed the
+// events of the `sse` protocol (from the stream request now; from a resumed stream the same way), remembering the
+// last event id; a stored turn is built from saved messages.
+export class TurnView {
+  constructor(prompt, participants) {
+    this.columns = new Map(participants.map(p => [p.participant, new ReplyColumn(p)]));
+    this.lastEventId = null;
+    this.frame = 0;
+    this.status = h('p', { class: 'turn-status', hidden: true });
+    this.element = h('article', { class: 'turn' },
+      h('div', { class: 'prompt' }, h('h2', { class: 'visually-hidden' }, 'You asked'), h('p', {}, prompt)),
+      h('div', { class: `replies replies-${this.columns.size}` }, [...this.columns.values()].map(c => c.element)),
+      this.status);
+  }
+
+  static fromStored(userMessage, replies, labelFor) {
+    const turn = new TurnView(userMessage.content, []);
+    const container = turn.element.querySelector('.replies');
+    for (const reply of replies) {
+      const column = ReplyColumn.fromMessage(reply, labelFor(reply));
+      turn.columns.set(column.participant, column);
+      container.append(column.element);
+    }
+    container.className = `replies replies-${turn.columns.size}`;
+    return turn;
+  }
+
+  get settled() {
+    return [...this.columns.values()].every(c => c.settled);
+  }
+
+  begin() {
+    const now = performance.now();
+    for (const column of this.columns.values()) {
+      column.begin(now);
+    }
+    this.schedule();
+  }
+
+  apply({ id, event, data }) {
+    this.lastEventId = id ?? this.lastEventId;
+    const payload = JSON.parse(data);
+    const column = this.columns.get(payload.participant);
+    switch (event) {
+      case 'delta':
+        column?.append(payload.content, performance.now());
+        break;
+      case 'error':
+        column?.fail(payload.error);
+        break;
+      case 'finish':
+        column?.finish(payload);
+        break;
+      default:
+        // `start` (ids of the stored rows) and `done` change nothing on screen.
+        break;
+    }
+    this.schedule();
+  }
+
+  // The stream closed: a column that never got its end broke off with the connection.
+  end() {
+    for (const column of this.columns.values()) {
+      if (!column.settled) {
+        column.loseConnection();
+      }
+    }
+    this.schedule();
+  }
+
+  // The request failed before any answer started: say why in place of the columns.
+  refuse(message) {
+    this.refused = true;
+    this.dispose();
+    this.element.querySelector('.replies').hidden = true;
+    this.status.textContent = message;
+    this.status.classList.add('alert');
+    this.status.setAttribute('role', 'alert');
+    this.status.hidden = false;
+  }
+
+  dispose() {
+    cancelAnimationFrame(this.frame);
+  }
+
+  // One repaint per frame however many chunks arrived, and a ticking clock while any column is still open.
+  schedule() {
+    if (this.frame || this.refused) {
+      return;
+    }
+    this.frame = requestAnimationFrame(now => {
+      this.frame = 0;
+      for (const column of this.columns.values()) {
+        column.render(now);
+      }
+      if (!this.settled) {
+        this.schedule();
+      }
+    });
+  }
+}

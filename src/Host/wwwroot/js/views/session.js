@@ -1,0 +1,113 @@
+import { api, ApiError } from '../api.js';
+import { labeller } from '../catalog.js';
+import { alertBox, h, sendOnEnter, show } from '../dom.js';
+import { streamTurn } from '../stream.js';
+import { TurnView } from '../turn.js';
+
+const gone = 'This session no longer exists. It may have been deleted.';
+const pending = new Map();
+
+// Remembers the first message of a session just created, for its view to send once it opens.
+export function startWith(sessionId, prompt) {
+  pending.set(sessionId, prompt);
+}
+
+// One session: its stored turns, then live turns as the person writes. Leaving the view (`signal`) ends its stream,
+// which the server records as cancelled.
+export async function showSession(id, signal) {
+  const turns = [];
+  signal.addEventListener('abort', () => turns.forEach(t => t.dispose()));
+
+  show(h('h1', {}, 'Session'), h('p', { class: 'loading' }, 'Loading the session…'));
+  let session, messages, label;
+  try {
+    [session, messages, label] = await Promise.all([
+      api(`/api/sessions/${id}`, { notFound: gone, signal }),
+      api(`/api/sessions/${id}/messages`, { notFound: gone, signal }).then(list => list.items),
+      labeller(),
+    ]);
+  } catch (error) {
+    if (!signal.aborted) {
+      show(h('h1', {}, 'Session'), alertBox(error.message), h('p', {}, h('a', { href: '#/new' }, 'Start a new chat')));
+    }
+    return;
+  }
+  if (signal.aborted) {
+    return;
+  }
+
+  const participants = [{ participant: 'a', label: label(session.model_a) }];
+  if (session.mode === 'compare') {
+    participants.push({ participant: 'b', label: label(session.model_b) });
+  }
+  const modelOf = { a: session.model_a, b: session.model_b };
+
+  const transcript = h('div', { class: 'transcript' });
+  for (const turn of storedTurns(messages, reply => label(reply.model ?? modelOf[reply.participant]))) {
+    turns.push(turn);
+    transcript.append(turn.element);
+  }
+
+  const prompt = h('textarea', { id: 'prompt', name: 'prompt', rows: 3, required: true, placeholder: 'Write a follow-up…' });
+  const submit = h('button', { type: 'submit' }, 'Send');
+  const composer = h('form', { id: 'composer', class: 'composer' },
+    h('label', { for: 'prompt', class: 'visually-hidden' }, 'Your message'), prompt, submit);
+  sendOnEnter(prompt, composer);
+
+  composer.addEventListener('submit', event => {
+    event.preventDefault();
+    const text = prompt.value.trim();
+    if (text && !submit.disabled) {
+      prompt.value = '';
+      run(text);
+    }
+  });
+
+  async function run(text) {
+    const turn = new TurnView(text, participants);
+    turns.push(turn);
+    transcript.append(turn.element);
+    turn.element.scrollIntoView({ block: 'start' });
+    submit.disabled = true;
+    try {
+      await streamTurn(id, text, turn, signal);
+    } catch (error) {
+      if (error.name === 'AbortError') {
+        return;
+      }
+      if (!(error instanceof ApiError)) {
+        console.error(error);
+      }
+      turn.refuse(error instanceof ApiError ? error.message : 'Something went wrong on this page.');
+      prompt.value ||= text;
+    }
+    submit.disabled = false;
+    prompt.focus();
+  }
+
+  const models = participants.map(p => p.label).join(' vs ');
+  show(
+    h('h1', {}, session.title),
+    h('p', { class: 'session-meta' }, `${session.mode === 'compare' ? 'Compare' : 'Direct'} · ${models}`),
+    transcript,
+    composer);
+
+  const first = pending.get(id);
+  pending.delete(id);
+  if (first) {
+    run(first);
+  } else {
+    prompt.focus();
+  }
+}
+
+// Groups stored messages into turns: each user message with the replies whose parent it is, A before B.
+function storedTurns(messages, labelFor) {
+  const replies = new Map();
+  for (const message of messages.filter(m => m.role === 'assistant')) {
+    replies.set(message.parent_id, [...(replies.get(message.parent_id) ?? []), message]);
+  }
+  return messages
+    .filter(m => m.role === 'user')
+    .map(user => TurnView.fromStored(user, (replies.get(user.id) ?? []).sort((x, y) => (x.participant ?? '').localeCompare(y.participant ?? '')), labelFor));
+}

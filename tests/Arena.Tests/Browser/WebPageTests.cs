@@ -1,0 +1,242 @@
+using System.Net;
+using System.Net.Http.Json;
+using Arena.Tests.Support;
+using Arena.Tests.Support.FakeUpstreams;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Arena.Tests.Browser;
+
+/// The web page at <c>/</c> in headless Chromium, as a person uses it: sign in, compare, history, errors.
+public sealed class WebPageTests : IClassFixture<BrowserApp>
+{
+    // True at one instant when both columns of the newest turn show at least `least` characters of their answer and
+    // neither has finished yet.
+    private const string BothColumnsMidAnswer = """
+        least => {
+          const columns = [...document.querySelectorAll('.turn:last-child .reply')];
+          return columns.length === 2 && columns.every(c => c.dataset.state === 'streaming' && c.querySelector('.markdown').textContent.length >= least);
+        }
+        """;
+
+    private const string AllColumnsSettled = """
+        turns => {
+          const columns = [...document.querySelectorAll('.turn .reply')];
+          return document.querySelectorAll('.turn').length === turns && columns.length > 0
+            && columns.every(c => !['waiting', 'streaming'].includes(c.dataset.state));
+        }
+        """;
+
+    private static readonly PageWaitForFunctionOptions Patiently = new() { Timeout = 60_000 };
+
+    private readonly BrowserApp app;
+
+    public WebPageTests(BrowserApp app, ITestOutputHelper output)
+    {
+        this.app = app;
+        app.Upstream.Reset();
+        output.WriteLine($"Browser screenshots: {app.ScreenshotFolder}");
+    }
+
+    [Fact]
+    public async Task CompareTurn_SignedInByName_StreamsBothColumnsAtOnceAndHistoryReopensIt()
+    {
+        using (var api = app.As("ada"))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/sessions", new { mode = "direct", model_a = "mock-echo", title = "An older session" })).StatusCode);
+        }
+
+        await using var probe = await PageProbe.OpenAsync(app);
+        var page = probe.Page;
+        await SignInByNameAsync(page, "ada");
+
+        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
+        await page.Locator("#model-b").SelectOptionAsync("mock-sage");
+        await page.Locator("#prompt").FillAsync("Why compare models side by side?");
+        await page.Locator("#prompt").PressAsync("Enter");
+
+        await page.WaitForFunctionAsync(BothColumnsMidAnswer, 1, Patiently);
+        await page.WaitForFunctionAsync(BothColumnsMidAnswer, 60, Patiently);
+        await probe.ScreenshotAsync("compare-in-progress");
+        var live = await page.Locator(".turn .reply .metrics").AllInnerTextsAsync();
+        Assert.All(live, figures => Assert.Matches(@"^First chunk [\d.]+ m?s · ≈ [\d.]+ tok/s$", figures));
+
+        await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+        var columns = page.Locator(".turn .reply");
+        Assert.Equal(["success", "success"], await StatesAsync(columns));
+        Assert.StartsWith("mock-swift here.", await columns.Nth(0).Locator(".markdown").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("mock-sage here.", await columns.Nth(1).Locator(".markdown").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.All(await columns.Locator(".metrics").AllInnerTextsAsync(), figures => Assert.Matches(@"First chunk [\d.]+ m?s · [\d.]+ tok/s · \d+ tokens", figures));
+
+        await page.Locator("#prompt").FillAsync("And what does the second turn add?");
+        await page.Locator("#prompt").PressAsync("Enter");
+        await page.WaitForFunctionAsync(AllColumnsSettled, 2, Patiently);
+        Assert.Equal(["success", "success", "success", "success"], await StatesAsync(columns));
+        Assert.Contains("And what does the second turn add?", await columns.Nth(2).Locator(".markdown").InnerTextAsync(), StringComparison.Ordinal);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "History" }).ClickAsync();
+        var sessions = page.Locator("#sessions li");
+        await sessions.Nth(1).WaitForAsync();
+        Assert.Equal(2, await sessions.CountAsync());
+        Assert.Contains("Why compare models side by side?", await sessions.Nth(0).InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Compare · Mock Swift vs Mock Sage", await sessions.Nth(0).InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("An older session", await sessions.Nth(1).InnerTextAsync(), StringComparison.Ordinal);
+
+        await sessions.Nth(0).Locator("a").ClickAsync();
+        await page.WaitForFunctionAsync(AllColumnsSettled, 2, Patiently);
+        Assert.Equal(["success", "success", "success", "success"], await StatesAsync(columns));
+        Assert.Equal(["Mock Swift", "Mock Sage", "Mock Swift", "Mock Sage"], await columns.Locator(".model").AllInnerTextsAsync());
+        Assert.All(await columns.Locator(".metrics").AllInnerTextsAsync(), figures => Assert.Matches(@"First chunk [\d.]+ m?s · [\d.]+ tok/s · \d+ tokens · [\d.]+ s in all", figures));
+        await probe.ScreenshotAsync("history-session");
+
+        Assert.NotNull(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('arena.token')"));
+        probe.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Reply_WithScriptAndImageHandler_ShowsThemAsTextAndRunsNothing()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(
+        [
+            "Injected: <script>window.__arenaInjected = 'script'</script> ",
+            "and <img src=x onerror=\"window.__arenaInjected = 'img'\"> and ",
+            "[a link](javascript:window.__arenaInjected='link') and **bold**.\n\n",
+            "```html\n<script>alert(1)</script>\n```\n",
+        ])));
+
+        await using var probe = await PageProbe.OpenAsync(app);
+        var page = probe.Page;
+        probe.Expect(401, "/api/models");
+        await page.GotoAsync("/");
+        await page.Locator("#sign-in-token").FillAsync("not-a-token");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use this token" }).ClickAsync();
+        await page.GetByText("Arena did not accept this token.").WaitForAsync();
+        await page.Locator("#sign-in-token").FillAsync(TestTokens.For("eve"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use this token" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
+
+        await page.GetByLabel("Chat with one model").CheckAsync();
+        await page.Locator("#model-a").SelectOptionAsync(BrowserApp.FakeModel);
+        await page.Locator("#prompt").FillAsync("Show me some HTML.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+        await AssertRenderedSafelyAsync(page);
+
+        // Reopened from the stored message (the tab keeps its sign-in): rendered by the same rules.
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+        await AssertRenderedSafelyAsync(page);
+        await probe.ScreenshotAsync("injection-as-text");
+        probe.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Errors_ModelFailureRateLimitAndDeletedSession_AreShownInWords()
+    {
+        app.Upstream.Enqueue(FakeResponse.Json(429, """{"error":{"message":"Rate limit reached for requests","type":"requests","code":"rate_limit_exceeded"}}"""));
+
+        await using var probe = await PageProbe.OpenAsync(app);
+        var page = probe.Page;
+        await SignInByNameAsync(page, "grace");
+        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
+        await page.Locator("#model-b").SelectOptionAsync(BrowserApp.LimitedModel);
+        await page.Locator("#prompt").FillAsync("[mock:fail-after:3] Tell me about failures.");
+        await page.Locator("#prompt").PressAsync("Enter");
+        await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+
+        var columns = page.Locator(".turn .reply");
+        Assert.Equal(["error", "error"], await StatesAsync(columns));
+        var failed = await columns.Nth(0).Locator(".reply-note").InnerTextAsync();
+        Assert.StartsWith("Mock Swift could not be reached.", failed, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(await columns.Nth(0).Locator(".markdown").InnerTextAsync()), "the part that arrived before the failure stays");
+        var limited = await columns.Nth(1).Locator(".reply-note").InnerTextAsync();
+        Assert.StartsWith($"{BrowserApp.LimitedModelName} hit its provider's rate limit.", limited, StringComparison.Ordinal);
+
+        var sessionId = new Uri(page.Url).Fragment.Split('/')[^1];
+        using (var api = app.As("grace"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/sessions/{sessionId}")).StatusCode);
+        }
+
+        probe.Expect(404, "/api/messages/stream/");
+        await page.Locator("#prompt").FillAsync("Are you still there?");
+        await page.Locator("#prompt").PressAsync("Enter");
+        var gone = page.Locator(".turn-status:not([hidden])");
+        await gone.WaitForAsync();
+        Assert.Equal("This session no longer exists. It may have been deleted.", await gone.InnerTextAsync());
+        Assert.Equal("Are you still there?", await page.Locator("#prompt").InputValueAsync());
+
+        foreach (var text in new[] { failed, limited, await gone.InnerTextAsync() })
+        {
+            Assert.DoesNotContain("{", text, StringComparison.Ordinal);
+        }
+
+        await probe.ScreenshotAsync("errors");
+        probe.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Page_PhoneSizedScreen_SignsInByKeyboardComparesAndFits()
+    {
+        await using var probe = await PageProbe.OpenAsync(app, width: 390, height: 844);
+        var page = probe.Page;
+        await page.GotoAsync("/");
+        await page.Locator("#sign-in-name").WaitForAsync();
+
+        for (var presses = 0; presses < 6 && await ActiveIdAsync(page) != "sign-in-name"; presses++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        Assert.Equal("sign-in-name", await ActiveIdAsync(page));
+        await page.Keyboard.TypeAsync("hopper");
+        await page.Keyboard.PressAsync("Enter");
+        await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
+        Assert.Equal("prompt", await ActiveIdAsync(page));
+        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
+        await page.Locator("#model-b").SelectOptionAsync("mock-sage");
+        await page.Locator("#prompt").FocusAsync();
+        await page.Keyboard.TypeAsync("Small screens?");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+
+        var columns = page.Locator(".turn .reply");
+        Assert.Equal(["success", "success"], await StatesAsync(columns));
+        var first = await columns.Nth(0).BoundingBoxAsync();
+        var second = await columns.Nth(1).BoundingBoxAsync();
+        Assert.True(second!.Y >= first!.Y + first.Height, "on a phone the two answers stack");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "nothing is wider than the screen");
+        Assert.Equal("prompt", await ActiveIdAsync(page));
+        await probe.ScreenshotAsync("phone");
+        probe.AssertNoProblems();
+    }
+
+    private static async Task SignInByNameAsync(IPage page, string name)
+    {
+        await page.GotoAsync("/");
+        await page.GetByLabel("Your name").FillAsync(name);
+        await page.GetByLabel("Your name").PressAsync("Enter");
+        await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
+        Assert.Equal(name, await page.Locator("#account-name").InnerTextAsync());
+    }
+
+    private static async Task<string[]> StatesAsync(ILocator columns) =>
+        [.. await columns.EvaluateAllAsync<string[]>("columns => columns.map(c => c.dataset.state)")];
+
+    private static Task<string> ActiveIdAsync(IPage page) => page.EvaluateAsync<string>("() => document.activeElement?.id ?? ''");
+
+    private static async Task AssertRenderedSafelyAsync(IPage page)
+    {
+        var reply = page.Locator(".turn .reply .markdown").First;
+        Assert.Null(await page.EvaluateAsync<string?>("() => window.__arenaInjected ?? null"));
+        Assert.Equal(0, await reply.Locator("script, img, iframe, object, embed, svg").CountAsync());
+        Assert.Equal(0, await reply.Locator("a[href^='javascript:' i]").CountAsync());
+        Assert.False(await reply.EvaluateAsync<bool>("root => [...root.querySelectorAll('*')].some(e => [...e.attributes].some(a => a.name.startsWith('on')))"));
+
+        var text = await reply.InnerTextAsync();
+        Assert.Contains("<script>window.__arenaInjected = 'script'</script>", text, StringComparison.Ordinal);
+        Assert.Contains("<img src=x onerror=\"window.__arenaInjected = 'img'\">", text, StringComparison.Ordinal);
+        Assert.Equal("<script>alert(1)</script>", (await reply.Locator("pre code").InnerTextAsync()).Trim());
+        Assert.Equal("bold", await reply.Locator("strong").InnerTextAsync());
+    }
+}
