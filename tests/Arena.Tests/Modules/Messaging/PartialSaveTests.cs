@@ -5,8 +5,9 @@ using Npgsql;
 
 namespace Arena.Tests.Modules.Messaging;
 
-/// A Host that copies partial content every 200 ms and whose provider gives up after one second without an update, with
-/// a model that streams 8 chunks 300 ms apart: a read loop that waited for a blocked database would hit that timeout.
+/// A Host that copies partial content every 200 ms, with a model that streams 8 chunks 300 ms apart and whose provider
+/// gives up after 5 s without an update: the test holds the row lock until every chunk has arrived, so a read loop that
+/// waited for the blocked database would deliver no more chunks and end in that timeout (5 s leaves room for a busy machine).
 public sealed class PartialSaveApp : MessagingApp
 {
     public const string Paced = "paced-model";
@@ -18,7 +19,7 @@ public sealed class PartialSaveApp : MessagingApp
         settings["Arena:Messaging:PartialFlushInterval"] = "00:00:00.200";
         settings["Arena:Messaging:FinalWriteTimeout"] = "00:01:00";
         settings["Arena:Providers:paced:Kind"] = "mock";
-        settings["Arena:Providers:paced:IdleTimeout"] = "00:00:01";
+        settings["Arena:Providers:paced:IdleTimeout"] = "00:00:05";
         settings["Arena:Providers:paced:Mock:ChunkCount"] = $"{PacedChunks}";
         settings["Arena:Providers:paced:Mock:ChunkInterval"] = "00:00:00.300";
         settings["Arena:Models:paced-model:Provider"] = "paced";
