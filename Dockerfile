@@ -1,4 +1,12 @@
 # Builds and runs Arena; docker-compose.yml pairs it with PostgreSQL, Prometheus and Grafana.
+
+# The web page's browser libraries, from the npm registry as src/Host/Web/package-lock.json pins them (scripts/web-assets.sh
+# does the same outside Docker).
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY src/Host/Web/package.json src/Host/Web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # The project files first, so that a change in the sources does not download the packages again.
@@ -9,8 +17,13 @@ COPY src/Modules/Sessions.Contracts/Arena.Modules.Sessions.Contracts.csproj src/
 COPY src/Modules/Messaging/Arena.Modules.Messaging.csproj src/Modules/Messaging/
 COPY src/Modules/Providers/Arena.Modules.Providers.csproj src/Modules/Providers/
 COPY src/Modules/Providers.Contracts/Arena.Modules.Providers.Contracts.csproj src/Modules/Providers.Contracts/
+COPY src/Modules/Messaging.Contracts/Arena.Modules.Messaging.Contracts.csproj src/Modules/Messaging.Contracts/
+COPY src/Modules/Votes/Arena.Modules.Votes.csproj src/Modules/Votes/
+COPY src/Modules/Votes.Contracts/Arena.Modules.Votes.Contracts.csproj src/Modules/Votes.Contracts/
 RUN dotnet restore src/Host/Arena.Host.csproj
 COPY src/ src/
+COPY --from=web /web/node_modules/markdown-it/dist/browser/ src/Host/wwwroot/lib/markdown-it/
+COPY --from=web /web/node_modules/markdown-it/LICENSE src/Host/wwwroot/lib/markdown-it/LICENSE.txt
 RUN dotnet publish src/Host/Arena.Host.csproj --configuration Release --no-restore --output /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
