@@ -8,7 +8,14 @@ namespace Arena.Modules.Providers.Contracts;
 /// <see cref="CompletionFinished"/> or <see cref="CompletionFailed"/>. Provider failures are yielded, never thrown;
 /// cancelling the enumeration cancels the upstream request and throws <see cref="OperationCanceledException"/>.
 /// </summary>
-public sealed record StreamCompletion(string ModelId, IReadOnlyList<ChatTurn> Messages) : IStreamQuery<CompletionUpdate>;
+public sealed record StreamCompletion(string ModelId, IReadOnlyList<ChatTurn> Messages) : IStreamQuery<CompletionUpdate>
+{
+    /// <summary>
+    /// The reply is for a battle whose models are still hidden: a provider Arena writes itself (the mock) must not name
+    /// the model in it. Real providers receive the request unchanged.
+    /// </summary>
+    public bool Anonymous { get; init; }
+}
 
 /// <summary>The author of a conversation turn.</summary>
 public enum ChatTurnRole

@@ -35,10 +35,12 @@ internal static class ListMessages
     {
         public async ValueTask<MessageList?> Handle(Query query, CancellationToken cancellationToken)
         {
-            if (await mediator.Send(new FindSession(query.SessionId, query.OwnerId), cancellationToken) is null)
+            if (await mediator.Send(new FindSession(query.SessionId, query.OwnerId), cancellationToken) is not { } session)
             {
                 return null;
             }
+
+            var hideModels = session is { Battle: true, RevealedAt: null };
 
             var messages = await db.Messages.AsNoTracking()
                 .Where(m => m.SessionId == query.SessionId)
@@ -51,7 +53,7 @@ internal static class ListMessages
                 m.Content,
                 m.Reasoning,
                 m.ParentId,
-                m.Model,
+                hideModels ? null : m.Model,
                 m.Participant is { } participant ? WireNames.Of(participant) : null,
                 WireNames.Of(m.Status),
                 MessageMetadata.Deserialize(m.Metadata),

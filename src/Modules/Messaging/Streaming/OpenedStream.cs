@@ -10,7 +10,8 @@ internal enum StreamProtocol
 }
 
 /// One participant's part of a stream: the model, the placeholder row its reply goes to, and what the provider receives.
-internal sealed record ParticipantPlan(Participant Participant, string Model, Guid MessageId, IReadOnlyList<ChatTurn> Turns);
+/// <see cref="Anonymous"/>: a battle not yet voted on, so nothing sent to the client may name the model or its provider.
+internal sealed record ParticipantPlan(Participant Participant, string Model, Guid MessageId, IReadOnlyList<ChatTurn> Turns, bool Anonymous = false);
 
 /// A stream that passed every check and whose rows exist: from here on, errors travel inside the stream.
 internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace)

@@ -24,7 +24,7 @@ internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder 
             await waits.HandOnAsync(transcript.Start(), cancellationToken);
             try
             {
-                var updates = mediator.CreateStream(new StreamCompletion(plan.Model, plan.Turns), cancellationToken).GetAsyncEnumerator(cancellationToken);
+                var updates = mediator.CreateStream(new StreamCompletion(plan.Model, plan.Turns) { Anonymous = plan.Anonymous }, cancellationToken).GetAsyncEnumerator(cancellationToken);
                 try
                 {
                     while (await waits.NextAsync(updates))

@@ -39,7 +39,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
         span = trace.StartReply(plan);
         startedAt = clock.GetTimestamp();
         lastFlushAt = startedAt;
-        return new StreamStarted(plan.Participant, plan.MessageId, plan.Model);
+        return new StreamStarted(plan.Participant, plan.MessageId, plan.Anonymous ? null : plan.Model);
     }
 
     /// The event to send for this update, or null; after a terminal update <see cref="IsTerminal"/> is true and
@@ -78,7 +78,7 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
                 End(finished.Reason == FinishReason.ToolCalls && toolCalls is not null ? MessageStatus.ToolCalls : MessageStatus.Success, finished.Reason, finished.Usage);
                 return null;
             case CompletionFailed failed:
-                error = new ErrorMetadata(WireNames.Of(failed.Code), StorableText.Of(failed.Message));
+                error = new ErrorMetadata(WireNames.Of(failed.Code), plan.Anonymous ? AnonymousErrors.Of(failed.Code) : StorableText.Of(failed.Message));
                 End(MessageStatus.Error, FinishReason.Error, failed.Usage ?? usage);
                 return new StreamFailed(plan.Participant, error.Code, error.Message);
             default:

@@ -6,7 +6,8 @@ namespace Arena.Modules.Messaging.Streaming;
 /// What a pipeline writes to the client, in the order it should reach it; the wire writers turn each into bytes.
 internal abstract record StreamEvent;
 
-internal sealed record StreamStarted(Participant Participant, Guid MessageId, string Model) : StreamEvent;
+/// <see cref="Model"/> is null while a battle hides its models.
+internal sealed record StreamStarted(Participant Participant, Guid MessageId, string? Model) : StreamEvent;
 
 internal sealed record StreamDelta(Participant Participant, string Content) : StreamEvent;
 

@@ -136,7 +136,8 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
                 null);
         }
 
-        var participants = replies.ConvertAll(reply => Plan(reply, history, content, settings.HistoryBudget));
+        var anonymous = session is { Battle: true, RevealedAt: null };
+        var participants = replies.ConvertAll(reply => Plan(reply, history, content, settings.HistoryBudget, anonymous));
         return new Opening(null, new OpenedStream(protocol, participants, trace));
     }
 
@@ -207,7 +208,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
     /// The participant's earlier conversation as whole turns (a user message and this participant's successful reply to it),
     /// newest first while they fit the budget, then oldest first, then the new message. Whole turns, so that what the
     /// provider receives never opens with an assistant message, which several chat templates refuse.
-    private static ParticipantPlan Plan(MessageRows.Placeholder reply, List<MessageRows.HistoryEntry> history, string content, int budget)
+    private static ParticipantPlan Plan(MessageRows.Placeholder reply, List<MessageRows.HistoryEntry> history, string content, int budget, bool anonymous)
     {
         var turns = new List<(MessageRows.HistoryEntry User, MessageRows.HistoryEntry? Reply)>();
         foreach (var entry in history)
@@ -247,6 +248,6 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         }
 
         conversation.Add(new ChatTurn(ChatTurnRole.User, content));
-        return new ParticipantPlan(reply.Participant, reply.Model, reply.Id, conversation);
+        return new ParticipantPlan(reply.Participant, reply.Model, reply.Id, conversation, anonymous);
     }
 }

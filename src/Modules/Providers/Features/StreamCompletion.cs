@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Providers.Domain;
+using Arena.Modules.Providers.Mock;
 using Arena.Modules.Providers.Streaming;
 using Mediator;
 using Microsoft.Extensions.AI;
@@ -34,6 +35,11 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
             Temperature = model.Temperature,
             TopP = model.TopP,
         };
+        if (query.Anonymous && model.Provider.Kind == ProviderKind.Mock)
+        {
+            // Only the mock is told: an SDK might forward unknown properties to a real provider's API.
+            options.AdditionalProperties = new() { [MockChatClient.AnonymousProperty] = true };
+        }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var state = new CompletionState();

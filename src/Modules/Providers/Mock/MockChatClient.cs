@@ -15,10 +15,15 @@ namespace Arena.Modules.Providers.Mock;
 /// <c>[mock:fail-after:N]</c> fails after N chunks (code unavailable);
 /// <c>[mock:stall]</c> sends nothing and never ends (the first-chunk timeout or the client ends it);
 /// <c>[mock:stall-after:N]</c> sends N chunks, then stalls (the idle timeout ends it);
-/// <c>[mock:length]</c> ends with finish reason length instead of stop.
+/// <c>[mock:length]</c> ends with finish reason length instead of stop;
+/// <c>[mock:identify]</c> names the model even in an anonymous battle (so the identity-leak guard can be tested).
+/// In an anonymous battle (<see cref="AnonymousProperty"/> set on the options) the reply does not open with the model id.
 /// The same failures can be set for every prompt in <see cref="MockOptions"/>.
 internal sealed partial class MockChatClient(string modelId, MockOptions settings) : IChatClient
 {
+    /// Set to true in <see cref="ChatOptions.AdditionalProperties"/> when the reply is for a battle whose models are hidden.
+    public const string AnonymousProperty = "arena.anonymous";
+
     private static readonly string[] Words =
     [
         "arena", "model", "stream", "token", "answer", "compare", "latency", "prompt", "context", "signal",
@@ -36,7 +41,8 @@ internal sealed partial class MockChatClient(string modelId, MockOptions setting
         var history = messages.ToList();
         var prompt = history.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
         var behaviour = Behaviour.From(prompt, settings);
-        var reply = ComposeReply(modelId, prompt);
+        var anonymous = options?.AdditionalProperties is { } extra && extra.TryGetValue(AnonymousProperty, out bool hidden) && hidden;
+        var reply = ComposeReply(modelId, prompt, nameSelf: !anonymous || behaviour.Identify);
         var chunks = Split(reply, Math.Max(1, settings.ChunkCount));
 
         if (behaviour.FailBeforeFirst)
@@ -77,11 +83,17 @@ internal sealed partial class MockChatClient(string modelId, MockOptions setting
     {
     }
 
-    internal static string ComposeReply(string modelId, string prompt)
+    internal static string ComposeReply(string modelId, string prompt, bool nameSelf = true)
     {
+        // The seed keeps the model id, so two anonymous mocks still answer the same prompt differently.
         var seed = Fnv1a(modelId + "\n" + prompt);
         var builder = new StringBuilder();
-        builder.Append(modelId).Append(" here. You said: \"").Append(prompt.Length > 120 ? prompt[..120] + "…" : prompt).Append("\".");
+        if (nameSelf)
+        {
+            builder.Append(modelId).Append(" here. ");
+        }
+
+        builder.Append("You said: \"").Append(prompt.Length > 120 ? prompt[..120] + "…" : prompt).Append("\".");
         var sentences = 2 + (int)(seed % 3);
         for (var s = 0; s < sentences; s++)
         {
@@ -123,14 +135,14 @@ internal sealed partial class MockChatClient(string modelId, MockOptions setting
         return hash;
     }
 
-    [GeneratedRegex(@"\[mock:(?<name>fail-before-first|fail-after|stall|stall-after|length)(?::(?<count>\d+))?\]", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\[mock:(?<name>fail-before-first|fail-after|stall|stall-after|length|identify)(?::(?<count>\d+))?\]", RegexOptions.CultureInvariant)]
     private static partial Regex Marker();
 
-    private readonly record struct Behaviour(bool FailBeforeFirst, int FailAfter, int StallAfter, bool Length)
+    private readonly record struct Behaviour(bool FailBeforeFirst, int FailAfter, int StallAfter, bool Length, bool Identify)
     {
         public static Behaviour From(string prompt, MockOptions settings)
         {
-            var behaviour = new Behaviour(settings.FailBeforeFirstChunk, settings.FailAfterChunks ?? -1, settings.StallAfterChunks ?? -1, false);
+            var behaviour = new Behaviour(settings.FailBeforeFirstChunk, settings.FailAfterChunks ?? -1, settings.StallAfterChunks ?? -1, false, false);
             foreach (Match match in Marker().Matches(prompt))
             {
                 var count = match.Groups["count"].Success ? int.Parse(match.Groups["count"].Value, CultureInfo.InvariantCulture) : 0;
@@ -140,6 +152,7 @@ internal sealed partial class MockChatClient(string modelId, MockOptions setting
                     "fail-after" => behaviour with { FailAfter = count },
                     "stall" => behaviour with { StallAfter = 0 },
                     "stall-after" => behaviour with { StallAfter = count },
+                    "identify" => behaviour with { Identify = true },
                     _ => behaviour with { Length = true },
                 };
             }

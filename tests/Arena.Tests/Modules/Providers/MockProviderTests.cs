@@ -1,4 +1,6 @@
 using Arena.Modules.Providers.Contracts;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Arena.Tests.Modules.Providers;
 
@@ -15,6 +17,25 @@ public sealed class MockProviderTests(ProvidersApp app) : IClassFixture<Provider
         var finished = Assert.IsType<CompletionFinished>(updates[^1]);
         Assert.Equal(FinishReason.Stop, finished.Reason);
         Assert.NotNull(finished.Usage);
+    }
+
+    [Theory]
+    [InlineData("hello there", false)]
+    [InlineData("hello there [mock:identify]", true)]
+    public async Task Mock_Anonymous_NamesItselfOnlyWhenTheIdentifyMarkerAsks(string prompt, bool named)
+    {
+        var updates = new List<CompletionUpdate>();
+        await using var scope = app.Services.CreateAsyncScope();
+        var request = new StreamCompletion("mock-swift", [new(ChatTurnRole.User, prompt)]) { Anonymous = true };
+        await foreach (var update in scope.ServiceProvider.GetRequiredService<IMediator>().CreateStream(request))
+        {
+            updates.Add(update);
+        }
+
+        var text = OpenAIStreamingTests.Text(updates);
+        Assert.Equal(named, text.Contains("mock-swift", StringComparison.Ordinal));
+        Assert.StartsWith(named ? "mock-swift here. You said: \"hello there" : "You said: \"hello there\".", text);
+        Assert.IsType<CompletionFinished>(updates[^1]);
     }
 
     [Fact]

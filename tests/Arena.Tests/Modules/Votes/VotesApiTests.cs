@@ -16,11 +16,11 @@ public sealed class VotesApiTests(VotesApp app) : IClassFixture<VotesApp>
         var created = await VotesApp.CreateBattleAsync(alice);
         var id = created.GetProperty("id").GetGuid();
         Assert.Equal("battle", created.GetProperty("mode").GetString());
-        AssertNamesNoModel(created.GetRawText());
+        app.AssertNamesNone(created.GetRawText(), "the created session");
 
         await VotesApp.PromptAsync(alice, id, "Which bird is fastest?");
-        AssertNamesNoModel((await alice.GetStringAsync($"/api/sessions/{id}")));
-        AssertNamesNoModel((await alice.GetStringAsync("/api/sessions")));
+        app.AssertNamesNone(await alice.GetStringAsync($"/api/sessions/{id}"), "the session");
+        app.AssertNamesNone(await alice.GetStringAsync("/api/sessions"), "the session list");
 
         var voted = await VotesApp.VoteAsync(alice, id, "a");
 
@@ -82,12 +82,12 @@ public sealed class VotesApiTests(VotesApp app) : IClassFixture<VotesApp>
     }
 
     [Fact]
-    public async Task Vote_ReplyNamingAModel_IsVoidIdentityLeak()
+    public async Task Vote_ReplyNamingItsModel_IsVoidIdentityLeak()
     {
         using var frank = app.As("frank-leak");
         var id = (await VotesApp.CreateBattleAsync(frank)).GetProperty("id").GetGuid();
-        // The mock echoes the prompt, so both replies contain the identity word.
-        await VotesApp.PromptAsync(frank, id, "Are you a Kestrel?");
+        // The marker makes the mock open its reply with its model id, a default identity word.
+        await VotesApp.PromptAsync(frank, id, "Who are you? [mock:identify]");
 
         var vote = await VotesApp.JsonAsync(await VotesApp.VoteAsync(frank, id, "b"));
 
@@ -199,14 +199,6 @@ public sealed class VotesApiTests(VotesApp app) : IClassFixture<VotesApp>
             Assert.True(speed.GetProperty("replies").GetInt64() >= 1);
             Assert.True(speed.GetProperty("ttft_median_ms").GetDouble() >= 0);
             Assert.Equal(0, speed.GetProperty("error_rate").GetDouble());
-        }
-    }
-
-    private static void AssertNamesNoModel(string json)
-    {
-        foreach (var name in BattleModels.Concat(["kestrel", "osprey", "quick"]))
-        {
-            Assert.DoesNotContain(name, json, StringComparison.OrdinalIgnoreCase);
         }
     }
 }

@@ -10,31 +10,34 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Arena.Tests.Modules.Votes;
 
-/// The Host where battles draw only <c>battle-one</c> and <c>battle-two</c> (fast mocks whose identity words
-/// are bird names the mock only says when the prompt does), votes need no reading time, a judge may cast <see cref="DailyLimit"/> counted votes a day and
-/// the leaderboard refreshes every 200 ms.
+/// The Host where battles draw only <c>battle-one</c> and <c>battle-two</c> (fast mocks on provider <c>aviary</c>, with
+/// the default identity words: their own ids), votes need no reading time, a judge may cast <see cref="DailyLimit"/>
+/// counted votes a day, the leaderboard refreshes every 200 ms, and a request may pick its pipeline by header.
 public class VotesApp : ArenaApp
 {
     public const int DailyLimit = 3;
 
-    protected virtual (string Id, string Provider, string Word)[] BattleModels => [("battle-one", "quick", "kestrel"), ("battle-two", "quick", "osprey")];
+    /// The models and providers of the battles, and the kind of provider they run on: none of it may reach a client
+    /// before the vote.
+    public virtual string[] Names => ["battle-one", "battle-two", "aviary", "mock"];
+
+    protected virtual (string Id, string Provider)[] BattleModels => [("battle-one", "aviary"), ("battle-two", "aviary")];
 
     protected override void Configure(IDictionary<string, string?> settings)
     {
-        settings["Arena:Providers:quick:Kind"] = "mock";
-        settings["Arena:Providers:quick:Mock:ChunkCount"] = "2";
-        settings["Arena:Providers:quick:Mock:ChunkInterval"] = "00:00:00.010";
-        settings["Arena:Providers:broken:Kind"] = "mock";
-        settings["Arena:Providers:broken:Mock:FailBeforeFirstChunk"] = "true";
+        settings["Arena:Providers:aviary:Kind"] = "mock";
+        settings["Arena:Providers:aviary:Mock:ChunkCount"] = "2";
+        settings["Arena:Providers:aviary:Mock:ChunkInterval"] = "00:00:00.010";
+        settings["Arena:Providers:faulty:Kind"] = "mock";
+        settings["Arena:Providers:faulty:Mock:FailBeforeFirstChunk"] = "true";
         foreach (var shipped in new[] { "mock-swift", "mock-sage", "mock-echo" })
         {
             settings[$"Arena:Models:{shipped}:BattleWeight"] = "0";
         }
 
-        foreach (var (id, provider, word) in BattleModels)
+        foreach (var (id, provider) in BattleModels)
         {
             settings[$"Arena:Models:{id}:Provider"] = provider;
-            settings[$"Arena:Models:{id}:IdentityWords:0"] = word;
         }
 
         settings["Arena:Battles:MinReadingTime"] = "00:00:00";
@@ -42,6 +45,7 @@ public class VotesApp : ArenaApp
         settings["Arena:Battles:JudgeHashKey"] = "test-judge-key";
         settings["Arena:Leaderboard:RefreshInterval"] = "00:00:00.200";
         settings["Arena:Gateway:StreamingShare"] = "100";
+        settings["Arena:Gateway:AllowOverrideHeader"] = "true";
     }
 
     public HttpClient Admin(string user)
@@ -90,10 +94,21 @@ public class VotesApp : ArenaApp
 
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    /// Fails when the text contains any of <see cref="Names"/>, in any case.
+    public void AssertNamesNone(string text, string where)
+    {
+        foreach (var name in Names)
+        {
+            Assert.False(text.Contains(name, StringComparison.OrdinalIgnoreCase), $"{where} names '{name}': {text}");
+        }
+    }
 }
 
 /// Battles between a working mock and one that fails before its first chunk.
 public sealed class FailingBattleApp : VotesApp
 {
-    protected override (string Id, string Provider, string Word)[] BattleModels => [("battle-one", "quick", "kestrel"), ("battle-broken", "broken", "broken")];
+    public override string[] Names => ["battle-one", "battle-broken", "aviary", "faulty", "mock"];
+
+    protected override (string Id, string Provider)[] BattleModels => [("battle-one", "aviary"), ("battle-broken", "faulty")];
 }

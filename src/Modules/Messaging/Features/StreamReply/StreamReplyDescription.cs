@@ -26,7 +26,7 @@ internal static class StreamReplyDescription
         kind `d` the end of that participant, `{"finishReason":"stop","usage":{"promptTokens":0,"completionTokens":0}}`.
 
         `sse`: standard server-sent events, each with an increasing `id`, an `event` and one snake_case JSON `data` line:
-        `start` (`participant`, `message_id`, `model`), `delta` (`participant`, `content`), `error` (`participant`,
+        `start` (`participant`, `message_id`, `model`; no `model` in a battle before its vote), `delta` (`participant`, `content`), `error` (`participant`,
         `error` {`code`, `message`}), `finish` (`participant`, `finish_reason`, `usage`, `ttft_ms`, `duration_ms`), and last
         `done` (`{}`). `: keep-alive` comment lines keep an idle connection open.
 

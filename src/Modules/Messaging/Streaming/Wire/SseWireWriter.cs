@@ -43,7 +43,11 @@ internal sealed class SseWireWriter : StreamWireWriter
                 {
                     json = Begin(output, "start"u8, started.Participant);
                     json.WriteString(MessageIdName, started.MessageId);
-                    json.WriteString(ModelName, started.Model);
+                    if (started.Model is { } model)
+                    {
+                        json.WriteString(ModelName, model);
+                    }
+
                     break;
                 }
 
