@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Json;
 using Arena.Modules.Messaging.Contracts;
@@ -13,12 +14,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Arena.Modules.Votes.Features;
 
-internal static class CastVote
+internal static partial class CastVote
 {
     internal sealed record Body(string? Winner);
 
@@ -42,8 +44,12 @@ internal static class CastVote
         JudgeHash judges,
         LeaderboardSignal leaderboard,
         IOptions<BattlesOptions> options,
-        TimeProvider clock) : ICommandHandler<Command, Outcome?>
+        TimeProvider clock,
+        ILogger<Handler> logger) : ICommandHandler<Command, Outcome?>
     {
+        /// First key of the advisory lock that serialises one judge's votes; the second is a hash of the judge.
+        private const int DailyLimitLock = 0x766f7465;
+
         public async ValueTask<Outcome?> Handle(Command command, CancellationToken cancellationToken)
         {
             var session = await mediator.Send(new FindSession(command.SessionId, command.OwnerId), cancellationToken);
@@ -59,6 +65,9 @@ internal static class CastVote
 
             if (await db.Votes.AnyAsync(v => v.SessionId == session.Id, cancellationToken))
             {
+                // A vote stored before its reveal failed (the process stopped, the database went away) leaves the battle
+                // hidden; the client's retry lands here, so this is where it is put right.
+                await RevealAsync(session, command.OwnerId, clock.GetUtcNow());
                 return new Outcome(null, "This session has already been voted on.");
             }
 
@@ -74,6 +83,11 @@ internal static class CastVote
             var now = clock.GetUtcNow();
             var leaked = session.Battle && await LeaksIdentityAsync(session.ModelA, modelB, turns, cancellationToken);
             var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+
+            // The judge's votes are counted and the new one stored under a per-judge transaction lock, so two concurrent
+            // votes past the daily limit cannot both see room for one more.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({DailyLimitLock}, hashtext({command.OwnerId}))", cancellationToken);
             var earlierToday = await db.Votes.CountAsync(v => v.OwnerId == command.OwnerId && v.CreatedAt >= dayStart, cancellationToken);
             var validity = VoteRules.Decide(new VoteFacts(
                 session.Battle, [.. turns.Select(t => t.Outcome)], leaked, earlierToday, settings.MaxVotesPerUserPerDay, now, settings.MinReadingTime));
@@ -99,16 +113,15 @@ internal static class CastVote
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Vote.OnePerSessionIndex })
             {
+                await RevealAsync(session, command.OwnerId, now);
                 return new Outcome(null, "This session has already been voted on.");
             }
 
-            if (session.Battle)
-            {
-                await mediator.Send(new RevealBattle(session.Id, command.OwnerId, now), cancellationToken);
-            }
+            await RevealAsync(session, command.OwnerId, now);
 
             if (validity == Validity.Counted)
             {
@@ -117,6 +130,33 @@ internal static class CastVote
 
             return new Outcome(new Response(vote.Id, vote.SessionId, command.Winner!, vote.ModelA, vote.ModelB, vote.Anonymous,
                 validity == Validity.Counted, validity == Validity.Counted ? null : Names.Of(validity), vote.CreatedAt), null);
+        }
+
+        /// Once the vote is stored the reveal must happen: not cancelled by a client that leaves, retried once on a
+        /// transient failure, and if it still fails, logged and left to the retry of the vote, which reveals again.
+        private async Task RevealAsync(SessionInfo session, string ownerId, DateTimeOffset revealedAt)
+        {
+            if (!session.Battle || session.RevealedAt is not null)
+            {
+                return;
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await mediator.Send(new RevealBattle(session.Id, ownerId, revealedAt), CancellationToken.None);
+                    return;
+                }
+                catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException)
+                {
+                    if (attempt == 2)
+                    {
+                        LogRevealFailed(logger, session.Id, e.Message);
+                        return;
+                    }
+                }
+            }
         }
 
         private async Task<bool> LeaksIdentityAsync(string modelA, string modelB, IReadOnlyList<Turn> turns, CancellationToken cancellationToken)
@@ -142,6 +182,9 @@ internal static class CastVote
 
         private static SideOutcome Side(ReplyRecord reply) => new(reply.Status, reply.TtftMs, reply.DurationMs, reply.OutputTokens, reply.UpdatedAt);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revealing battle {SessionId} after its vote failed; a repeated vote reveals it: {Reason}")]
+    private static partial void LogRevealFailed(ILogger logger, Guid sessionId, string reason);
 
     private sealed record Turn(SideOutcome A, SideOutcome B, string ContentA, string ContentB)
     {

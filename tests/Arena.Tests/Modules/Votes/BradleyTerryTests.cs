@@ -100,23 +100,23 @@ public sealed class BradleyTerryTests
         Assert.Equal(names.Reverse(), controlled.Models.Select(m => m.Model));
     }
 
-    /// Votes between random pairs; the length difference (a − b)/(a + b) takes tenths in [−0.5, 0.5], whose standard
-    /// deviation is √0.1, and moves the odds by <paramref name="lengthEffect"/> per standard deviation.
+    /// Votes between random pairs; the length difference (a − b)/(a + b) is uniform on [−0.5, 0.5], whose standard
+    /// deviation is √(1/12), and moves the odds by <paramref name="lengthEffect"/> per standard deviation. Each vote is
+    /// its own cell with its exact difference, so the fit's bucketing is part of what is tested.
     private static List<PairCell> Simulate(Random random, double[] strengths, int votes, double lengthEffect)
     {
-        var counts = new Dictionary<(int, int, int), (long A, long B)>();
+        var cells = new List<PairCell>(votes);
         for (var v = 0; v < votes; v++)
         {
             var i = random.Next(strengths.Length);
             var j = random.Next(strengths.Length - 1);
             j += j >= i ? 1 : 0;
-            var bucket = random.Next(-5, 6);
-            var z = strengths[i] - strengths[j] + (lengthEffect * (bucket / 10.0) / Math.Sqrt(0.1));
+            var difference = random.NextDouble() - 0.5;
+            var z = strengths[i] - strengths[j] + (lengthEffect * difference / Math.Sqrt(1.0 / 12));
             var aWins = random.NextDouble() < 1 / (1 + Math.Exp(-z));
-            var current = counts.GetValueOrDefault((i, j, bucket));
-            counts[(i, j, bucket)] = aWins ? (current.A + 1, current.B) : (current.A, current.B + 1);
+            cells.Add(new PairCell(i, j, difference, aWins ? 1 : 0, aWins ? 0 : 1, 0));
         }
 
-        return [.. counts.Select(c => new PairCell(c.Key.Item1, c.Key.Item2, c.Key.Item3 / 10.0, c.Value.A, c.Value.B, 0))];
+        return cells;
     }
 }

@@ -18,7 +18,7 @@ internal static class BradleyTerry
     public static WeightedCell[] Weigh(IEnumerable<PairCell> cells) =>
         [.. cells.Select(c => new WeightedCell(c.I, c.J, c.LengthDifference, c.WinsA + (0.5 * c.Ties), c.WinsB + (0.5 * c.Ties)))];
 
-    public static Fit Newton(int models, IReadOnlyList<WeightedCell> cells, bool withCovariate, double[]? start = null, double tolerance = 1e-10)
+    public static Fit Newton(int models, ReadOnlySpan<WeightedCell> cells, bool withCovariate, double[]? start = null, double tolerance = 1e-10)
     {
         var size = models + (withCovariate ? 1 : 0);
         var theta = new double[size];
@@ -27,76 +27,110 @@ internal static class BradleyTerry
             Array.Copy(start, theta, Math.Min(start.Length, size));
         }
 
-        var hessian = Matrix<double>.Build.Dense(size, size);
-        var gradient = Vector<double>.Build.Dense(size);
-        var current = LogPosterior(theta, models, cells, withCovariate);
+        // Plain column-major arrays that MathNet wraps without copying: filling them directly costs a store per entry,
+        // where the matrix's element indexer is a virtual, range-checked call, several per cell.
+        var hessianStorage = new double[size * size];
+        var gradientStorage = new double[size];
+        var hessian = Matrix<double>.Build.Dense(size, size, hessianStorage);
+        var gradient = Vector<double>.Build.Dense(gradientStorage);
+        var next = new double[size];
+        var current = Evaluate(theta, models, cells, withCovariate, gradientStorage, hessianStorage);
         for (var iteration = 0; iteration < 100; iteration++)
         {
-            hessian.Clear();
-            gradient.Clear();
-            for (var i = 0; i < models; i++)
-            {
-                gradient[i] = -Ridge * theta[i];
-                hessian[i, i] = Ridge;
-            }
-
-            if (withCovariate)
-            {
-                gradient[models] = -CovariateRidge * theta[models];
-                hessian[models, models] = CovariateRidge;
-            }
-
-            foreach (var cell in cells)
-            {
-                var n = cell.WinsI + cell.WinsJ;
-                if (n <= 0)
-                {
-                    continue;
-                }
-
-                var z = theta[cell.I] - theta[cell.J] + (withCovariate ? theta[models] * cell.X : 0);
-                var p = Sigmoid(z);
-                var residual = cell.WinsI - (n * p);
-                var weight = n * p * (1 - p);
-                gradient[cell.I] += residual;
-                gradient[cell.J] -= residual;
-                hessian[cell.I, cell.I] += weight;
-                hessian[cell.J, cell.J] += weight;
-                hessian[cell.I, cell.J] -= weight;
-                hessian[cell.J, cell.I] -= weight;
-                if (withCovariate)
-                {
-                    gradient[models] += residual * cell.X;
-                    hessian[models, models] += weight * cell.X * cell.X;
-                    hessian[cell.I, models] += weight * cell.X;
-                    hessian[models, cell.I] += weight * cell.X;
-                    hessian[cell.J, models] -= weight * cell.X;
-                    hessian[models, cell.J] -= weight * cell.X;
-                }
-            }
-
             var step = hessian.Cholesky().Solve(gradient);
-            // The log-posterior is concave, so halving the step until it rises always ends; from zero it rarely triggers.
+            // The log-posterior is concave, so halving the step until it rises always ends; near the optimum (and from a
+            // warm start) the full step is taken, and its evaluation already holds the next iteration's derivatives.
             var scale = 1.0;
-            double[] next;
             double candidate;
-            do
+            while (true)
             {
-                next = [.. theta.Select((t, k) => t + (scale * step[k]))];
-                candidate = LogPosterior(next, models, cells, withCovariate);
+                for (var k = 0; k < size; k++)
+                {
+                    next[k] = theta[k] + (scale * step[k]);
+                }
+
+                candidate = Evaluate(next, models, cells, withCovariate, gradientStorage, hessianStorage);
+                // Relative slack: summed over a million votes the log-posterior carries rounding far above any absolute
+                // 1e-12, and near the optimum that noise alone would send every step down the halving ladder.
+                if (candidate >= current - (1e-10 * Math.Abs(current)) || scale <= 1e-6)
+                {
+                    break;
+                }
+
                 scale /= 2;
             }
-            while (candidate < current - 1e-12 && scale > 1e-6);
 
-            theta = next;
+            (theta, next) = (next, theta);
             current = candidate;
-            if (step.AbsoluteMaximum() * scale * 2 < tolerance)
+            if (step.AbsoluteMaximum() * scale < tolerance)
             {
                 break;
             }
         }
 
         return new Fit(theta[..models], withCovariate ? theta[models] : null);
+    }
+
+    /// The log-posterior at <paramref name="theta"/>, with its gradient and Hessian of the negative written into the
+    /// column-major <paramref name="hessian"/>, in one pass over the cells.
+    private static double Evaluate(double[] theta, int models, ReadOnlySpan<WeightedCell> cells, bool withCovariate, double[] gradient, double[] hessian)
+    {
+        var size = gradient.Length;
+        Array.Clear(hessian);
+        var sum = 0.0;
+        for (var i = 0; i < models; i++)
+        {
+            gradient[i] = -Ridge * theta[i];
+            hessian[(i * size) + i] = Ridge;
+            sum -= 0.5 * Ridge * theta[i] * theta[i];
+        }
+
+        var gamma = 0.0;
+        if (withCovariate)
+        {
+            gamma = theta[models];
+            gradient[models] = -CovariateRidge * gamma;
+            hessian[(models * size) + models] = CovariateRidge;
+            sum -= 0.5 * CovariateRidge * gamma * gamma;
+        }
+
+        foreach (ref readonly var cell in cells)
+        {
+            var n = cell.WinsI + cell.WinsJ;
+            if (n <= 0)
+            {
+                continue;
+            }
+
+            var z = theta[cell.I] - theta[cell.J] + (gamma * cell.X);
+            // One exponential serves the probability and both log-likelihood terms, stable for either sign of z.
+            var e = Math.Exp(-Math.Abs(z));
+            var softplus = double.LogP1(e);
+            var p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+            sum -= z >= 0
+                ? (cell.WinsI * softplus) + (cell.WinsJ * (z + softplus))
+                : (cell.WinsI * (softplus - z)) + (cell.WinsJ * softplus);
+            var residual = cell.WinsI - (n * p);
+            var weight = n * p * (1 - p);
+            gradient[cell.I] += residual;
+            gradient[cell.J] -= residual;
+            hessian[(cell.I * size) + cell.I] += weight;
+            hessian[(cell.J * size) + cell.J] += weight;
+            hessian[(cell.I * size) + cell.J] -= weight;
+            hessian[(cell.J * size) + cell.I] -= weight;
+            if (withCovariate)
+            {
+                var cross = weight * cell.X;
+                gradient[models] += residual * cell.X;
+                hessian[(models * size) + models] += cross * cell.X;
+                hessian[(cell.I * size) + models] += cross;
+                hessian[(models * size) + cell.I] += cross;
+                hessian[(cell.J * size) + models] -= cross;
+                hessian[(models * size) + cell.J] -= cross;
+            }
+        }
+
+        return sum;
     }
 
     /// Hunter's MM iteration (2004) with the ridge prior folded in: log(πi+πj) is majorised by its tangent, which
@@ -140,28 +174,6 @@ internal static class BradleyTerry
         return beta;
     }
 
-    public static double LogPosterior(double[] theta, int models, IReadOnlyList<WeightedCell> cells, bool withCovariate)
-    {
-        var sum = 0.0;
-        for (var i = 0; i < models; i++)
-        {
-            sum -= 0.5 * Ridge * theta[i] * theta[i];
-        }
-
-        if (withCovariate)
-        {
-            sum -= 0.5 * CovariateRidge * theta[models] * theta[models];
-        }
-
-        foreach (var cell in cells)
-        {
-            var z = theta[cell.I] - theta[cell.J] + (withCovariate ? theta[models] * cell.X : 0);
-            sum -= (cell.WinsI * Softplus(-z)) + (cell.WinsJ * Softplus(z));
-        }
-
-        return sum;
-    }
-
     // Root of W − c·eᵘ − λu = 0: the left side is concave and falls strictly in u, so Newton's iterates, once past the
     // root, approach it from above without overshooting.
     private static double SolveSurrogate(double wins, double pull, double u)
@@ -181,8 +193,4 @@ internal static class BradleyTerry
 
         return u;
     }
-
-    private static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
-
-    private static double Softplus(double z) => z > 0 ? z + double.LogP1(Math.Exp(-z)) : double.LogP1(Math.Exp(z));
 }

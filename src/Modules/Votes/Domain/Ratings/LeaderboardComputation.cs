@@ -1,4 +1,5 @@
 using MathNet.Numerics.Distributions;
+using MathNet.Numerics.Random;
 
 namespace Arena.Modules.Votes.Domain.Ratings;
 
@@ -22,16 +23,22 @@ internal static class LeaderboardComputation
     /// The Elo-like scale: 400 points are a factor of 10 in odds.
     public static double ToRating(double strength) => 1000 + (400 / Math.Log(10) * strength);
 
+    /// Width of a length bucket of the normalised difference (a − b)/(a + b) ∈ [−1, 1]: 11 buckets centred on
+    /// −1, −0.8, …, 1. Each vote's covariate is its bucket's centre (off by at most 0.1), so the cells of a pair stay at
+    /// most 11 whatever the number of votes.
+    public const double LengthBucketWidth = 0.2;
+
     public static RatingResult Compute(IReadOnlyList<string> models, IReadOnlyList<PairCell> cells, bool lengthControl, int resamples, int seed)
     {
         var m = models.Count;
-        var source = lengthControl ? Standardise(cells) : Collapse(cells);
-        var fit = BradleyTerry.Newton(m, BradleyTerry.Weigh(source), lengthControl);
+        var source = Canonicalise(cells, lengthControl);
+        var weighted = BradleyTerry.Weigh(source);
+        var fit = BradleyTerry.Newton(m, weighted, lengthControl);
         var start = lengthControl ? [.. fit.Strengths, fit.LengthCoefficient!.Value] : fit.Strengths;
 
         // Poisson bootstrap over battles: each battle is drawn Poisson(1) times, so a cell of c battles is drawn
         // Poisson(c) times; with thousands of battles it matches the multinomial bootstrap and needs no per-vote work.
-        var random = new Random(seed);
+        var random = new Xoshiro256StarStar(seed, threadSafe: false);
         var samples = new double[m][];
         for (var i = 0; i < m; i++)
         {
@@ -39,17 +46,19 @@ internal static class LeaderboardComputation
         }
 
         var gammas = new double[resamples];
-        var resampled = new WeightedCell[source.Count];
+        var resampled = new WeightedCell[source.Length];
         for (var r = 0; r < resamples; r++)
         {
-            for (var c = 0; c < source.Count; c++)
+            for (var c = 0; c < source.Length; c++)
             {
                 var cell = source[c];
                 var ties = Draw(random, cell.Ties);
                 resampled[c] = new WeightedCell(cell.I, cell.J, cell.LengthDifference, Draw(random, cell.WinsA) + (0.5 * ties), Draw(random, cell.WinsB) + (0.5 * ties));
             }
 
-            var bootstrap = BradleyTerry.Newton(m, resampled, lengthControl, start, tolerance: 1e-8);
+            // Started from the full-data estimate, a resample's fit is a few Newton steps away; 1e-6 in a strength is
+            // far below the spread of the resamples (about 1e-2 even at a million votes).
+            var bootstrap = BradleyTerry.Newton(m, resampled, lengthControl, start, tolerance: 1e-6);
             for (var i = 0; i < m; i++)
             {
                 samples[i][r] = bootstrap.Strengths[i];
@@ -89,7 +98,39 @@ internal static class LeaderboardComputation
         return new RatingResult(rated, fit.LengthCoefficient, Quantile(gammas, 0.025), Quantile(gammas, 0.975));
     }
 
-    private static long Draw(Random random, long count) => count == 0 ? 0 : Poisson.Sample(random, count);
+    private const int SmallMean = 30;
+
+    private static readonly double[] ExpMinus = [.. Enumerable.Range(0, SmallMean).Select(k => Math.Exp(-k))];
+
+    /// Poisson(count). Below <see cref="SmallMean"/> by inversion: one uniform and about count multiplications, where
+    /// MathNet's small-mean sampler draws one uniform per unit of the mean (as many as the votes in the cell); above,
+    /// MathNet's rejection sampler, whose cost does not grow with the mean.
+    private static long Draw(Random random, long count)
+    {
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        if (count >= SmallMean)
+        {
+            return Poisson.Sample(random, count);
+        }
+
+        var u = random.NextDouble();
+        var probability = ExpMinus[count];
+        var cumulative = probability;
+        var k = 0L;
+        // The bound only guards against the cumulative sum stopping a rounding error short of 1.
+        while (u > cumulative && k < 10 * SmallMean)
+        {
+            k++;
+            probability *= count / (double)k;
+            cumulative += probability;
+        }
+
+        return k;
+    }
 
     /// Linear interpolation between order statistics (type 7, as NumPy's default).
     private static double Quantile(double[] sorted, double q)
@@ -105,12 +146,31 @@ internal static class LeaderboardComputation
         return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
     }
 
-    private static List<PairCell> Collapse(IReadOnlyList<PairCell> cells) =>
-        [.. cells.GroupBy(c => (c.I, c.J)).Select(g => new PairCell(g.Key.I, g.Key.J, 0, g.Sum(c => c.WinsA), g.Sum(c => c.WinsB), g.Sum(c => c.Ties)))];
+    /// One cell per unordered pair and length bucket: a vote between i (side a) and j is the same evidence as one between
+    /// j (side a) and i with the length difference negated and the outcome mirrored, so both orders share a cell. With
+    /// length control the covariate is the bucket's centre in standard deviations of the normalised length difference
+    /// over all votes, as LMArena's style control scales its features, so the coefficient reads the same whatever the
+    /// spread of lengths; without it every pair is one cell.
+    private static PairCell[] Canonicalise(IReadOnlyList<PairCell> cells, bool lengthControl)
+    {
+        var scale = lengthControl ? Deviation(cells) : 1;
+        var merged = new Dictionary<(int Low, int High, int Bucket), (long WinsLow, long WinsHigh, long Ties)>();
+        foreach (var cell in cells)
+        {
+            var flip = cell.I > cell.J;
+            var difference = flip ? -cell.LengthDifference : cell.LengthDifference;
+            var bucket = lengthControl ? (int)Math.Round(difference / LengthBucketWidth, MidpointRounding.AwayFromZero) : 0;
+            var key = flip ? (cell.J, cell.I, bucket) : (cell.I, cell.J, bucket);
+            var sum = merged.GetValueOrDefault(key);
+            merged[key] = flip
+                ? (sum.WinsLow + cell.WinsB, sum.WinsHigh + cell.WinsA, sum.Ties + cell.Ties)
+                : (sum.WinsLow + cell.WinsA, sum.WinsHigh + cell.WinsB, sum.Ties + cell.Ties);
+        }
 
-    /// The covariate in standard deviations of the normalised length difference over all votes, as LMArena's style
-    /// control scales its features, so the coefficient reads the same whatever the spread of lengths.
-    private static List<PairCell> Standardise(IReadOnlyList<PairCell> cells)
+        return [.. merged.Select(c => new PairCell(c.Key.Low, c.Key.High, c.Key.Bucket * LengthBucketWidth / scale, c.Value.WinsLow, c.Value.WinsHigh, c.Value.Ties))];
+    }
+
+    private static double Deviation(IReadOnlyList<PairCell> cells)
     {
         double total = 0, sum = 0, squares = 0;
         foreach (var cell in cells)
@@ -123,8 +183,7 @@ internal static class LeaderboardComputation
 
         var mean = total == 0 ? 0 : sum / total;
         var deviation = total == 0 ? 0 : Math.Sqrt(Math.Max(0, (squares / total) - (mean * mean)));
-        var scale = deviation > 1e-12 ? deviation : 1;
-        return [.. cells.Select(c => c with { LengthDifference = c.LengthDifference / scale })];
+        return deviation > 1e-12 ? deviation : 1;
     }
 
     private static (long Wins, long Ties, long Losses)[] Tally(int models, IReadOnlyList<PairCell> cells)

@@ -24,10 +24,14 @@ internal sealed partial class LeaderboardRefresher(
     TimeProvider clock,
     ILogger<LeaderboardRefresher> logger) : BackgroundService
 {
-    /// The length difference is bucketed to tenths of (a − b)/(a + b), so the aggregate stays at most 21 cells per pair.
-    private const string AggregateSql = """
+    // Declared before the query that interpolates it: static fields initialise in textual order.
+    private static readonly string BucketWidth = LeaderboardComputation.LengthBucketWidth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// The length difference (a − b)/(a + b) is bucketed as the fit buckets it (<see cref="LeaderboardComputation.LengthBucketWidth"/>),
+    /// so the aggregate stays at most 11 rows per ordered pair; round() on numeric rounds halves away from zero, as the fit does.
+    private static readonly string AggregateSql = $"""
         SELECT model_a, model_b,
-               round((output_tokens_a - output_tokens_b)::numeric / greatest(output_tokens_a + output_tokens_b, 1), 1)::float8 AS length_difference,
+               (round((output_tokens_a - output_tokens_b)::numeric / greatest(output_tokens_a + output_tokens_b, 1) / {BucketWidth}) * {BucketWidth})::float8 AS length_difference,
                count(*) FILTER (WHERE winner = 'a') AS wins_a,
                count(*) FILTER (WHERE winner = 'b') AS wins_b,
                count(*) FILTER (WHERE winner IN ('tie', 'both_bad')) AS ties
