@@ -13,6 +13,14 @@ public sealed class BrowserApp : ArenaApp, IAsyncLifetime
     public const string FakeModelName = "Fake GPT";
     public const string LimitedModelName = "Fake Limited";
 
+    /// The catalog's mock models (appsettings.json) by id, with their display names: the models a battle draws from.
+    public static readonly IReadOnlyDictionary<string, string> MockModels = new Dictionary<string, string>
+    {
+        ["mock-swift"] = "Mock Swift",
+        ["mock-sage"] = "Mock Sage",
+        ["mock-echo"] = "Mock Echo",
+    };
+
     private static readonly string ChromiumPath = Environment.GetEnvironmentVariable("ARENA_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private IPlaywright? playwright;
@@ -74,6 +82,20 @@ public sealed class BrowserApp : ArenaApp, IAsyncLifetime
         settings[$"Arena:Models:{LimitedModel}:DisplayName"] = LimitedModelName;
         settings[$"Arena:Models:{LimitedModel}:Provider"] = "fake";
         settings[$"Arena:Models:{LimitedModel}:ProviderModel"] = "gpt-limited";
+        // Battles draw only the mock models, which answer on their own, not the fake upstream's queued replies.
+        settings[$"Arena:Models:{FakeModel}:BattleWeight"] = "0";
+        settings[$"Arena:Models:{LimitedModel}:BattleWeight"] = "0";
+
+        // The mocks introduce themselves by id, which voids a battle's vote as an identity leak; words no reply
+        // contains let a battle's vote count, and a vote cast as soon as the answers end is not "too fast".
+        foreach (var mock in MockModels.Keys)
+        {
+            settings[$"Arena:Models:{mock}:IdentityWords:0"] = "Quokka";
+        }
+
+        settings["Arena:Battles:MinReadingTime"] = "00:00:00";
+        settings["Arena:Leaderboard:RefreshInterval"] = "00:00:00.250";
+
         // The real providers stay out of the catalog even where the machine has keys.
         settings["Arena:Providers:openai:ApiKeyEnvironmentVariable"] = "";
         settings["Arena:Providers:anthropic:ApiKeyEnvironmentVariable"] = "";

@@ -4,30 +4,14 @@ using Arena.Tests.Support;
 using Arena.Tests.Support.FakeUpstreams;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
+using static Arena.Tests.Browser.PageSteps;
 
 namespace Arena.Tests.Browser;
 
 /// The web page at <c>/</c> in headless Chromium, as a person uses it: sign in, compare, history, errors.
 public sealed class WebPageTests : IClassFixture<BrowserApp>
 {
-    // True at one instant when both columns of the newest turn show at least `least` characters of their answer and
-    // neither has finished yet.
-    private const string BothColumnsMidAnswer = """
-        least => {
-          const columns = [...document.querySelectorAll('.turn:last-child .reply')];
-          return columns.length === 2 && columns.every(c => c.dataset.state === 'streaming' && c.querySelector('.markdown').textContent.length >= least);
-        }
-        """;
-
-    private const string AllColumnsSettled = """
-        turns => {
-          const columns = [...document.querySelectorAll('.turn .reply')];
-          return document.querySelectorAll('.turn').length === turns && columns.length > 0
-            && columns.every(c => !['waiting', 'streaming'].includes(c.dataset.state));
-        }
-        """;
-
-    private static readonly PageWaitForFunctionOptions Patiently = new() { Timeout = 60_000 };
+    private const string Reasoning = "The person wants HTML; <b>tags</b> must stay text.";
 
     private readonly BrowserApp app;
 
@@ -49,6 +33,7 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         await using var probe = await PageProbe.OpenAsync(app);
         var page = probe.Page;
         await SignInByNameAsync(page, "ada");
+        await OpenCompareAsync(page);
 
         await page.Locator("#model-a").SelectOptionAsync("mock-swift");
         await page.Locator("#model-b").SelectOptionAsync("mock-sage");
@@ -94,15 +79,18 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
     }
 
     [Fact]
-    public async Task Reply_WithScriptAndImageHandler_ShowsThemAsTextAndRunsNothing()
+    public async Task Reply_WithReasoningScriptAndImageHandler_ShowsReasoningCollapsedAndAllAsTextRunningNothing()
     {
-        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(
+        var reply = OpenAIStream.Completion(
         [
             "Injected: <script>window.__arenaInjected = 'script'</script> ",
             "and <img src=x onerror=\"window.__arenaInjected = 'img'\"> and ",
             "[a link](javascript:window.__arenaInjected='link') and **bold**.\n\n",
             "```html\n<script>alert(1)</script>\n```\n",
-        ])));
+        ]).ToList();
+        reply.Insert(1, OpenAIStream.Reasoning(Reasoning[..20]));
+        reply.Insert(2, OpenAIStream.Reasoning(Reasoning[20..]));
+        app.Upstream.Enqueue(FakeResponse.EventStream(reply));
 
         await using var probe = await PageProbe.OpenAsync(app);
         var page = probe.Page;
@@ -113,7 +101,8 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         await page.GetByText("Arena did not accept this token.").WaitForAsync();
         await page.Locator("#sign-in-token").FillAsync(TestTokens.For("eve"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Use this token" }).ClickAsync();
-        await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Battle", Exact = true }).WaitForAsync();
+        await OpenCompareAsync(page);
 
         await page.GetByLabel("Chat with one model").CheckAsync();
         await page.Locator("#model-a").SelectOptionAsync(BrowserApp.FakeModel);
@@ -138,6 +127,7 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         await using var probe = await PageProbe.OpenAsync(app);
         var page = probe.Page;
         await SignInByNameAsync(page, "grace");
+        await OpenCompareAsync(page);
         await page.Locator("#model-a").SelectOptionAsync("mock-swift");
         await page.Locator("#model-b").SelectOptionAsync(BrowserApp.LimitedModel);
         await page.Locator("#prompt").FillAsync("[mock:fail-after:3] Tell me about failures.");
@@ -191,8 +181,9 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         Assert.Equal("sign-in-name", await ActiveIdAsync(page));
         await page.Keyboard.TypeAsync("hopper");
         await page.Keyboard.PressAsync("Enter");
-        await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Battle", Exact = true }).WaitForAsync();
         Assert.Equal("prompt", await ActiveIdAsync(page));
+        await OpenCompareAsync(page);
         await page.Locator("#model-a").SelectOptionAsync("mock-swift");
         await page.Locator("#model-b").SelectOptionAsync("mock-sage");
         await page.Locator("#prompt").FocusAsync();
@@ -211,20 +202,6 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         probe.AssertNoProblems();
     }
 
-    private static async Task SignInByNameAsync(IPage page, string name)
-    {
-        await page.GotoAsync("/");
-        await page.GetByLabel("Your name").FillAsync(name);
-        await page.GetByLabel("Your name").PressAsync("Enter");
-        await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
-        Assert.Equal(name, await page.Locator("#account-name").InnerTextAsync());
-    }
-
-    private static async Task<string[]> StatesAsync(ILocator columns) =>
-        [.. await columns.EvaluateAllAsync<string[]>("columns => columns.map(c => c.dataset.state)")];
-
-    private static Task<string> ActiveIdAsync(IPage page) => page.EvaluateAsync<string>("() => document.activeElement?.id ?? ''");
-
     private static async Task AssertRenderedSafelyAsync(IPage page)
     {
         var reply = page.Locator(".turn .reply .markdown").First;
@@ -232,6 +209,15 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         Assert.Equal(0, await reply.Locator("script, img, iframe, object, embed, svg").CountAsync());
         Assert.Equal(0, await reply.Locator("a[href^='javascript:' i]").CountAsync());
         Assert.False(await reply.EvaluateAsync<bool>("root => [...root.querySelectorAll('*')].some(e => [...e.attributes].some(a => a.name.startsWith('on')))"));
+
+        // Reasoning sits above the answer, closed, and is as inert as the answer.
+        var reasoning = page.Locator(".turn .reply .reasoning").First;
+        Assert.True(await reasoning.IsVisibleAsync());
+        Assert.False(await reasoning.EvaluateAsync<bool>("details => details.open"));
+        Assert.True(await reasoning.EvaluateAsync<bool>("details => details.compareDocumentPosition(details.parentElement.querySelector('.markdown')) === Node.DOCUMENT_POSITION_FOLLOWING"));
+        await reasoning.Locator("summary").ClickAsync();
+        Assert.Equal(Reasoning, await reasoning.Locator(".reasoning-text").InnerTextAsync());
+        Assert.Equal(0, await reasoning.Locator("b").CountAsync());
 
         var text = await reply.InnerTextAsync();
         Assert.Contains("<script>window.__arenaInjected = 'script'</script>", text, StringComparison.Ordinal);

@@ -61,3 +61,11 @@ export function sendOnEnter(textarea, form) {
     }
   });
 }
+
+const titleLength = 80;
+
+// A session's title from its first message: one line, at most 80 characters.
+export function titleFrom(text) {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length <= titleLength ? line : `${line.slice(0, titleLength - 1)}…`;
+}

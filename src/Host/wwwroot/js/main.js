@@ -1,14 +1,18 @@
 import { signedOut } from './api.js';
 import { displayName, signOut, token } from './auth.js';
 import { h, show } from './dom.js';
+import { showBattle } from './views/battle.js';
 import { showCompose } from './views/compose.js';
 import { showHistory } from './views/history.js';
+import { showLeaderboard } from './views/leaderboard.js';
 import { showSession } from './views/session.js';
 import { showSignIn } from './views/signin.js';
 
 // Each view gets a signal that aborts when the person leaves it: its requests and streams end, and a view still
 // loading never paints over the next one.
 const routes = [
+  [/^#\/battle$/, () => showBattle()],
+  [/^#\/leaderboard$/, (match, signal) => showLeaderboard(signal)],
   [/^#\/new$/, (match, signal) => showCompose(signal)],
   [/^#\/history$/, (match, signal) => showHistory(signal)],
   [/^#\/session\/([0-9a-f-]{36})$/i, (match, signal) => showSession(match[1], signal)],
@@ -21,7 +25,7 @@ let next = null;
 function route() {
   current?.abort();
   current = new AbortController();
-  const hash = location.hash || '#/new';
+  const hash = location.hash || '#/battle';
   const signedIn = token() !== null;
   document.getElementById('nav').hidden = !signedIn;
   document.getElementById('account').hidden = !signedIn;
@@ -45,7 +49,7 @@ function route() {
       return;
     }
   }
-  show(h('h1', {}, 'Not found'), h('p', {}, 'There is nothing at this address. ', h('a', { href: '#/new' }, 'Start a new chat'), '.'));
+  show(h('h1', {}, 'Not found'), h('p', {}, 'There is nothing at this address. ', h('a', { href: '#/battle' }, 'Start a battle'), '.'));
 }
 
 signedOut.addEventListener('signedout', () => {

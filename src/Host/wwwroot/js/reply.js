@@ -41,27 +41,36 @@ export class ReplyColumn {
     this.participant = participant;
     this.label = label;
     this.text = '';
+    this.reasoning = '';
     this.state = 'waiting';
     this.sentAt = null;
     this.firstAt = null;
     this.metadata = null;
     this.dirty = false;
+    this.reasoningDirty = false;
     this.badge = h('span', { class: 'badge', role: 'status' });
     this.metrics = h('p', { class: 'metrics' });
+    this.heading = h('h3', { class: 'model' }, label);
+    // Reasoning comes before the answer and is long; closed by default so the answers stay side by side at a glance.
+    this.reasoningText = h('div', { class: 'reasoning-text' });
+    this.reasoningBox = h('details', { class: 'reasoning', hidden: true },
+      h('summary', {}, 'Reasoning'), this.reasoningText);
     this.body = h('div', { class: 'markdown' });
     this.note = h('p', { class: 'reply-note', hidden: true });
     this.element = h('section', { class: 'reply', dataset: { participant }, 'aria-label': `Answer of ${label}` },
       h('header', { class: 'reply-header' },
         h('span', { class: 'participant' }, participant.toUpperCase()),
-        h('h3', { class: 'model' }, label),
+        this.heading,
         this.badge),
-      this.metrics, this.body, this.note);
+      this.metrics, this.reasoningBox, this.body, this.note);
     this.setState('waiting');
   }
 
   static fromMessage(message, label) {
     const column = new ReplyColumn({ participant: message.participant ?? 'a', label });
     column.text = message.content;
+    column.reasoning = message.reasoning ?? '';
+    column.reasoningDirty = true;
     column.metadata = message.metadata;
     column.setState(message.status);
     if (message.status === 'error') {
@@ -83,12 +92,30 @@ export class ReplyColumn {
   }
 
   append(content, now) {
+    this.arrived(now);
+    this.text += content;
+    this.dirty = true;
+  }
+
+  appendReasoning(content, now) {
+    this.arrived(now);
+    this.reasoning += content;
+    this.reasoningDirty = true;
+  }
+
+  // Reasoning is output too: whichever comes first is the first chunk, as the server measures it.
+  arrived(now) {
     if (this.firstAt === null) {
       this.firstAt = now;
       this.setState('streaming');
     }
-    this.text += content;
-    this.dirty = true;
+  }
+
+  // A battle's columns are anonymous until the vote; then they take the models' names.
+  setLabel(label) {
+    this.label = label;
+    this.heading.textContent = label;
+    this.element.setAttribute('aria-label', `Answer of ${label}`);
   }
 
   fail(error) {
@@ -128,6 +155,12 @@ export class ReplyColumn {
       renderMarkdown(this.body, this.text);
       this.dirty = false;
     }
+    if (this.reasoningDirty) {
+      // Plain text: reasoning is read, not formatted, and stays as untrusted as the answer.
+      this.reasoningText.textContent = this.reasoning;
+      this.reasoningBox.hidden = this.reasoning.length === 0;
+      this.reasoningDirty = false;
+    }
     this.metrics.textContent = this.metricsText(now);
   }
 
@@ -159,7 +192,7 @@ export class ReplyColumn {
     const seconds = (now - this.firstAt) / 1000;
     if (seconds > 0.2) {
       // Tokens are counted by the provider only at the end; until then about four characters make a token.
-      parts.push(`≈ ${(this.text.length / 4 / seconds).toFixed(1)} tok/s`);
+      parts.push(`≈ ${((this.text.length + this.reasoning.length) / 4 / seconds).toFixed(1)} tok/s`);
     }
     return parts.join(' · ');
   }

@@ -15,6 +15,12 @@ export async function streamTurn(sessionId, prompt, turn, signal) {
   if (!response.ok) {
     throw await errorFrom(response, { notFound: 'This session no longer exists. It may have been deleted.' });
   }
+  await feedTurn(response, turn);
+}
+
+// Feeds a response's `sse` events to `turn` until the stream ends. Shared by every way a turn's stream is read (the
+// stream request now; resuming a turn's stream after a reload, which sends `turn.lastEventId` back, the same way).
+export async function feedTurn(response, turn) {
   const events = readEvents(response.body);
   for (;;) {
     let next;

@@ -28,6 +28,12 @@ export class TurnView {
     return turn;
   }
 
+  setLabels(labels) {
+    for (const [participant, label] of Object.entries(labels)) {
+      this.columns.get(participant)?.setLabel(label);
+    }
+  }
+
   get settled() {
     return [...this.columns.values()].every(c => c.settled);
   }
@@ -48,6 +54,9 @@ export class TurnView {
       case 'delta':
         column?.append(payload.content, performance.now());
         break;
+      case 'reasoning':
+        column?.appendReasoning(payload.content, performance.now());
+        break;
       case 'error':
         column?.fail(payload.error);
         break;
@@ -55,7 +64,8 @@ export class TurnView {
         column?.finish(payload);
         break;
       default:
-        // `start` (ids of the stored rows) and `done` change nothing on screen.
+        // `start` (ids of the stored rows) and `done` change nothing on screen. `start` may name the model, but a
+        // battle's page never shows it before the vote, whatever the stream says.
         break;
     }
     this.schedule();

@@ -1,9 +1,7 @@
 import { api } from '../api.js';
 import { loadModels } from '../catalog.js';
-import { alertBox, h, sendOnEnter, show } from '../dom.js';
+import { alertBox, h, sendOnEnter, show, titleFrom } from '../dom.js';
 import { startWith } from './session.js';
-
-const titleLength = 80;
 
 // A new session: compare (two models answer at once) or direct (one), then its first message.
 export async function showCompose(signal) {
@@ -77,9 +75,4 @@ export async function showCompose(signal) {
 
   show(h('h1', {}, 'New chat'), form);
   prompt.focus();
-}
-
-function titleFrom(text) {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length <= titleLength ? line : `${line.slice(0, titleLength - 1)}…`;
 }

@@ -43,10 +43,21 @@ export async function showHistory(signal) {
 }
 
 function item(session, label) {
-  const models = session.mode === 'compare' ? `${label(session.model_a)} vs ${label(session.model_b)}` : label(session.model_a);
   return h('li', {},
     h('a', { href: `#/session/${session.id}` }, session.title),
     h('p', { class: 'session-meta' },
-      `${session.mode === 'compare' ? 'Compare' : 'Direct'} · ${models} · `,
+      `${kind(session, label)} · `,
       h('time', { datetime: session.created_at }, formatDate(session.created_at))));
+}
+
+// A battle not yet voted on names no model (the server leaves them out); one voted on names both.
+function kind(session, label) {
+  switch (session.mode) {
+    case 'battle':
+      return session.model_a ? `Battle · ${label(session.model_a)} vs ${label(session.model_b)}` : 'Battle · not voted yet';
+    case 'compare':
+      return `Compare · ${label(session.model_a)} vs ${label(session.model_b)}`;
+    default:
+      return `Direct · ${label(session.model_a)}`;
+  }
 }

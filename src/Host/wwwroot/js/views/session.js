@@ -3,8 +3,10 @@ import { labeller } from '../catalog.js';
 import { alertBox, h, sendOnEnter, show } from '../dom.js';
 import { streamTurn } from '../stream.js';
 import { TurnView } from '../turn.js';
+import { VotePanel } from '../vote.js';
 
 const gone = 'This session no longer exists. It may have been deleted.';
+const modeName = { direct: 'Direct', compare: 'Compare', battle: 'Battle' };
 const pending = new Map();
 
 // Remembers the first message of a session just created, for its view to send once it opens.
@@ -36,17 +38,46 @@ export async function showSession(id, signal) {
     return;
   }
 
-  const participants = [{ participant: 'a', label: label(session.model_a) }];
-  if (session.mode === 'compare') {
-    participants.push({ participant: 'b', label: label(session.model_b) });
+  const battle = session.mode === 'battle';
+  // A battle names its models only once voted on (the session then carries them); until then they are A and B.
+  const anonymous = battle && !session.model_a;
+  const labelOf = participant => anonymous ? `Model ${participant.toUpperCase()}` : label(participant === 'b' ? session.model_b : session.model_a);
+  const participants = [{ participant: 'a', label: labelOf('a') }];
+  if (session.mode !== 'direct') {
+    participants.push({ participant: 'b', label: labelOf('b') });
   }
-  const modelOf = { a: session.model_a, b: session.model_b };
 
   const transcript = h('div', { class: 'transcript' });
-  for (const turn of storedTurns(messages, reply => label(reply.model ?? modelOf[reply.participant]))) {
+  const modelOf = { a: session.model_a, b: session.model_b };
+  const storedLabel = reply => anonymous ? labelOf(reply.participant ?? 'a') : label(reply.model ?? modelOf[reply.participant]);
+  for (const turn of storedTurns(messages, storedLabel)) {
     turns.push(turn);
     transcript.append(turn.element);
   }
+
+  let revealed = !anonymous;
+  let busy = false;
+  const meta = h('p', { class: 'session-meta' });
+  const describe = () => {
+    const names = participants.map(p => p.label).join(' vs ');
+    meta.textContent = anonymousNow() ? 'Battle · anonymous until you vote' : `${modeName[session.mode] ?? session.mode} · ${names}`;
+  };
+  const anonymousNow = () => battle && !revealed;
+
+  const vote = battle ? new VotePanel(id, answer => {
+    revealed = true;
+    const names = { a: label(answer.model_a), b: label(answer.model_b) };
+    participants.forEach(p => { p.label = names[p.participant]; });
+    turns.forEach(t => t.setLabels(names));
+    describe();
+    return `Model A was ${names.a}; Model B was ${names.b}.`;
+  }) : null;
+  if (vote && session.revealed_at) {
+    vote.showVoted();
+  }
+  // The server takes a vote once a turn has ended on both sides and nothing is streaming.
+  const offerVote = () => vote?.offer(!busy && turns.some(t => !t.refused && t.columns.size === 2 && t.settled));
+  describe();
 
   const prompt = h('textarea', { id: 'prompt', name: 'prompt', rows: 3, required: true, placeholder: 'Write a follow-up…' });
   const submit = h('button', { type: 'submit' }, 'Send');
@@ -69,6 +100,8 @@ export async function showSession(id, signal) {
     transcript.append(turn.element);
     turn.element.scrollIntoView({ block: 'start' });
     submit.disabled = true;
+    busy = true;
+    offerVote();
     try {
       await streamTurn(id, text, turn, signal);
     } catch (error) {
@@ -81,16 +114,19 @@ export async function showSession(id, signal) {
       turn.refuse(error instanceof ApiError ? error.message : 'Something went wrong on this page.');
       prompt.value ||= text;
     }
+    busy = false;
+    offerVote();
     submit.disabled = false;
     prompt.focus();
   }
 
-  const models = participants.map(p => p.label).join(' vs ');
   show(
     h('h1', {}, session.title),
-    h('p', { class: 'session-meta' }, `${session.mode === 'compare' ? 'Compare' : 'Direct'} · ${models}`),
+    meta,
     transcript,
+    ...(vote ? [vote.element] : []),
     composer);
+  offerVote();
 
   const first = pending.get(id);
   pending.delete(id);

@@ -48,7 +48,7 @@ export function showSignIn({ notice, next }) {
     try {
       // Only the server can tell whether it trusts the token; asking now beats failing on the first real request.
       await api('/api/models');
-      location.hash = next && next !== '#/signin' ? next : '#/new';
+      location.hash = next && next !== '#/signin' ? next : '#/battle';
     } catch (error) {
       signOut();
       say(error instanceof ApiError && error.status === 401 ? 'Arena did not accept this token.' : error.message);

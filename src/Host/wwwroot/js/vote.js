@@ -1,0 +1,102 @@
+import { api } from './api.js';
+import { alertBox, h } from './dom.js';
+
+const choices = [
+  ['a', 'A is better'],
+  ['b', 'B is better'],
+  ['tie', 'Tie'],
+  ['both_bad', 'Both are bad'],
+];
+
+const chosen = {
+  a: 'You voted for A.',
+  b: 'You voted for B.',
+  tie: 'You called it a tie.',
+  both_bad: 'You found both answers bad.',
+};
+
+// Why a vote was kept out of the leaderboard, as the person who cast it would put it.
+const voidReasons = {
+  side_failed: "This vote doesn't count: one side failed.",
+  identity_leak: "This vote doesn't count: an answer gave away which model wrote it.",
+  too_fast: "This vote doesn't count: it came too soon after the answers ended to have read them.",
+  daily_limit: "This vote doesn't count: you have reached today's limit of counted votes.",
+  not_anonymous: "This vote doesn't count: the models were known before the vote.",
+};
+
+const lastCountedKey = 'arena.lastCountedVote';
+
+// When this tab's latest counted vote was cast (server time), so the leaderboard can tell whether it includes it yet.
+export function lastCountedVoteAt() {
+  return sessionStorage.getItem(lastCountedKey);
+}
+
+export function countedText(vote) {
+  return vote.counted ? 'Your vote counts toward the leaderboard.' : voidReasons[vote.void_reason] ?? "This vote doesn't count.";
+}
+
+// The vote of a battle: four buttons that appear once both sides of a turn have ended, then what the vote revealed.
+// `onRevealed(vote)` names the models everywhere else on the page and returns a sentence that names them.
+export class VotePanel {
+  constructor(sessionId, onRevealed) {
+    this.sessionId = sessionId;
+    this.onRevealed = onRevealed;
+    this.message = h('div', { 'aria-live': 'polite' });
+    this.buttons = choices.map(([winner, text]) =>
+      h('button', { type: 'button', class: 'vote-button', dataset: { winner }, onclick: () => this.cast(winner) }, text));
+    this.content = h('div', { role: 'group', 'aria-labelledby': 'vote-heading' },
+      h('h2', { id: 'vote-heading' }, 'Which answer is better?'),
+      h('div', { class: 'vote-buttons' }, this.buttons));
+    this.element = h('section', { id: 'vote', class: 'vote panel', hidden: true }, this.content, this.message);
+    this.done = false;
+  }
+
+  // Shown only while the person can vote: after a turn ended on both sides and before any other starts.
+  offer(open) {
+    this.element.hidden = this.done ? false : !open;
+  }
+
+  async cast(winner) {
+    this.buttons.forEach(b => { b.disabled = true; });
+    try {
+      const vote = await api(`/api/sessions/${this.sessionId}/vote`, {
+        method: 'POST',
+        body: { winner },
+        notFound: 'This battle no longer exists. It may have been deleted.',
+      });
+      if (vote.counted) {
+        sessionStorage.setItem(lastCountedKey, vote.created_at);
+      }
+      this.showResult(vote, this.onRevealed(vote));
+    } catch (error) {
+      this.message.replaceChildren(alertBox(error.message));
+      this.buttons.forEach(b => { b.disabled = false; });
+    }
+  }
+
+  showResult(vote, names) {
+    this.done = true;
+    const result = h('p', { id: 'vote-result', class: vote.counted ? 'vote-counted' : 'vote-void' }, countedText(vote));
+    this.content.replaceChildren(
+      h('h2', { id: 'vote-heading' }, chosen[vote.winner] ?? 'You voted.'),
+      names ? h('p', { class: 'revealed' }, names) : null,
+      result,
+      this.actions());
+    this.message.replaceChildren();
+    this.element.hidden = false;
+    this.element.querySelector('.new-battle')?.focus();
+  }
+
+  // A battle voted on earlier (reopened from History): the server keeps the vote but does not send it back here.
+  showVoted() {
+    this.done = true;
+    this.content.replaceChildren(h('h2', { id: 'vote-heading' }, 'You have voted on this battle.'), this.actions());
+    this.element.hidden = false;
+  }
+
+  actions() {
+    return h('div', { class: 'row' },
+      h('a', { class: 'button new-battle', href: '#/battle' }, 'New battle'),
+      h('a', { href: '#/leaderboard' }, 'See the leaderboard'));
+  }
+}

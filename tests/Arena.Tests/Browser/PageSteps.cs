@@ -1,0 +1,47 @@
+using Microsoft.Playwright;
+
+namespace Arena.Tests.Browser;
+
+/// What the browser tests wait for and do on the page, shared by the test classes.
+internal static class PageSteps
+{
+    /// True at one instant when both columns of the newest turn show at least `least` characters of their answer and
+    /// neither has finished yet.
+    public const string BothColumnsMidAnswer = """
+        least => {
+          const columns = [...document.querySelectorAll('.turn:last-child .reply')];
+          return columns.length === 2 && columns.every(c => c.dataset.state === 'streaming' && c.querySelector('.markdown').textContent.length >= least);
+        }
+        """;
+
+    public const string AllColumnsSettled = """
+        turns => {
+          const columns = [...document.querySelectorAll('.turn .reply')];
+          return document.querySelectorAll('.turn').length === turns && columns.length > 0
+            && columns.every(c => !['waiting', 'streaming'].includes(c.dataset.state));
+        }
+        """;
+
+    public static readonly PageWaitForFunctionOptions Patiently = new() { Timeout = 60_000 };
+
+    /// Signs in by name; the page then opens on its default view, a new battle.
+    public static async Task SignInByNameAsync(IPage page, string name)
+    {
+        await page.GotoAsync("/");
+        await page.GetByLabel("Your name").FillAsync(name);
+        await page.GetByLabel("Your name").PressAsync("Enter");
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Battle", Exact = true }).WaitForAsync();
+        Assert.Equal(name, await page.Locator("#account-name").InnerTextAsync());
+    }
+
+    public static async Task OpenCompareAsync(IPage page)
+    {
+        await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Compare" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
+    }
+
+    public static async Task<string[]> StatesAsync(ILocator columns) =>
+        [.. await columns.EvaluateAllAsync<string[]>("columns => columns.map(c => c.dataset.state)")];
+
+    public static Task<string> ActiveIdAsync(IPage page) => page.EvaluateAsync<string>("() => document.activeElement?.id ?? ''");
+}
