@@ -4,8 +4,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Arena.Host.Defaults;
 
 /// Publishes the readiness checks as the gauge arena.health.ready (1 ready, 0 not) each time they run, so that an alert
-/// can see readiness failing without anything probing /health/ready.
-internal sealed class ReadinessMetric(IMeterFactory meters) : IHealthCheckPublisher
+/// can see readiness failing without anything probing /health/ready. Before the Host has started (migrations still
+/// applying, perhaps on a database being created) the checks are not run at all (see <see cref="Telemetry"/>), which
+/// would fail and be logged as errors; not started is not ready.
+internal sealed class ReadinessMetric(IMeterFactory meters, IHostApplicationLifetime lifetime) : IHealthCheckPublisher
 {
     public const string MeterName = "Arena.Health";
     public const string Instrument = "arena.health.ready";
@@ -14,7 +16,7 @@ internal sealed class ReadinessMetric(IMeterFactory meters) : IHealthCheckPublis
 
     public Task PublishAsync(HealthReport report, CancellationToken cancellationToken)
     {
-        ready.Record(report.Status == HealthStatus.Healthy ? 1 : 0);
+        ready.Record(lifetime.ApplicationStarted.IsCancellationRequested && report.Status == HealthStatus.Healthy ? 1 : 0);
         return Task.CompletedTask;
     }
 }

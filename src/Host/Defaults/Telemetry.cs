@@ -36,9 +36,10 @@ internal static class Telemetry
             .ValidateOnStart();
         builder.Services.AddTransient<IStartupFilter, TelemetryStartupFilter>();
         builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessMetric>();
-        builder.Services.Configure<HealthCheckPublisherOptions>(options =>
+        builder.Services.AddOptions<HealthCheckPublisherOptions>().Configure<IHostApplicationLifetime>((options, lifetime) =>
         {
-            options.Predicate = check => check.Tags.Contains("ready");
+            // The publisher's first run may come while the migrations still apply; see ReadinessMetric.
+            options.Predicate = check => lifetime.ApplicationStarted.IsCancellationRequested && check.Tags.Contains("ready");
             options.Delay = TimeSpan.FromSeconds(1);
             options.Period = TimeSpan.FromSeconds(10);
         });

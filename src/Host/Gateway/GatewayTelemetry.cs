@@ -3,7 +3,9 @@ using System.Diagnostics.Metrics;
 
 namespace Arena.Host.Gateway;
 
-/// Lets dashboards compare the two pipelines: every routed request counts once, tagged with where it went and why.
+/// Lets dashboards compare the two pipelines: every routed request counts once, tagged with where it went and why. The
+/// same two tags go on the gateway's span, YARP's own "proxy.forwarder" (current throughout the proxy pipeline), under
+/// which the chosen pipeline's span runs, in-process or across the network.
 internal sealed class GatewayTelemetry
 {
     public const string MeterName = "Arena.Gateway";

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Providers.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,7 @@ internal sealed partial class StreamHostLease(
     IDbContextFactory<MessagingDbContext> contexts,
     TimeProvider clock,
     IOptions<MessagingOptions> options,
+    StreamTelemetry telemetry,
     ILogger<StreamHostLease> logger) : BackgroundService
 {
     // A final write the database keeps refusing is given up after this many heartbeats, so its session is not blocked for good.
@@ -40,15 +42,7 @@ internal sealed partial class StreamHostLease(
             $"INSERT INTO messaging.stream_hosts (id, started_at, heartbeat_at) VALUES ({Id}, now(), now()) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()",
             cancellationToken);
 
-        var interrupted = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""
-            UPDATE messaging.messages AS m SET status = 'interrupted', updated_at = now()
-            WHERE m.status = 'streaming' AND CASE
-                WHEN m.stream_host_id IS NULL THEN m.updated_at < now() - {lease}
-                ELSE NOT EXISTS (SELECT 1 FROM messaging.stream_hosts AS h WHERE h.id = m.stream_host_id AND h.heartbeat_at > now() - {lease})
-            END
-            """,
-            cancellationToken);
+        var interrupted = await InterruptLapsedAsync(db, lease, cancellationToken);
         if (interrupted > 0)
         {
             LogInterrupted(logger, interrupted);
@@ -57,6 +51,41 @@ internal sealed partial class StreamHostLease(
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM messaging.stream_hosts WHERE heartbeat_at <= now() - {lease}", cancellationToken);
         // Half a heartbeat at most, so that retrying never delays the next renewal past the lease.
         await RetryUnsettledAsync(db, options.Value.StreamHostHeartbeat / 2, cancellationToken);
+    }
+
+    /// Counts each interrupted reply in the finished-replies metric as it is swept, so dashboards see what dead hosts left.
+    private async Task<int> InterruptLapsedAsync(MessagingDbContext db, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var sweep = new NpgsqlCommand(
+                """
+                UPDATE messaging.messages AS m SET status = 'interrupted', updated_at = now()
+                WHERE m.status = 'streaming' AND CASE
+                    WHEN m.stream_host_id IS NULL THEN m.updated_at < now() - $1
+                    ELSE NOT EXISTS (SELECT 1 FROM messaging.stream_hosts AS h WHERE h.id = m.stream_host_id AND h.heartbeat_at > now() - $1)
+                END
+                RETURNING m.model, m.participant
+                """,
+                (NpgsqlConnection)db.Database.GetDbConnection())
+            {
+                Parameters = { new NpgsqlParameter { Value = lease } },
+            };
+            await using var swept = await sweep.ExecuteReaderAsync(cancellationToken);
+            var count = 0;
+            while (await swept.ReadAsync(cancellationToken))
+            {
+                telemetry.Interrupted(swept.IsDBNull(0) ? null : swept.GetString(0), swept.IsDBNull(1) ? null : swept.GetString(1));
+                count++;
+            }
+
+            return count;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private async Task RetryUnsettledAsync(MessagingDbContext db, TimeSpan budget, CancellationToken cancellationToken)

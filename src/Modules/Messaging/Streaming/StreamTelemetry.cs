@@ -15,7 +15,11 @@ namespace Arena.Modules.Messaging.Streaming;
 ///                                                        arena.status (success, error, cancelled)
 ///   arena.stream.active              up-down counter, {stream}  arena.pipeline
 ///   arena.stream.replies             counter, {reply}    arena.pipeline, arena.session_mode, arena.model, arena.participant,
-///                                                        arena.status, error.type (the error code, on errors only)
+///                                                        arena.status, error.type (the error code, on errors only);
+///                                                        arena.status=interrupted counts the replies a dead host left
+///                                                        streaming, recovered by the stream-host lease of another one,
+///                                                        which knows their model and participant but not their
+///                                                        pipeline or mode (arena.pipeline=unknown, no mode)
 ///   arena.stream.chunks              counter, {chunk}    as replies, without status: text chunks delivered
 ///   arena.stream.output_tokens       counter, {token}    as chunks: output tokens the provider reported
 ///   arena.stream.output_tokens_per_second  histogram, {token}/s  as chunks: output tokens over the time from the
@@ -103,6 +107,17 @@ internal sealed class StreamTelemetry : IDisposable
     public Counter<long> OutputTokens { get; }
 
     public Histogram<double> TokenRate { get; }
+
+    public const string UnknownPipeline = "unknown";
+
+    /// A reply that ended without its host, found by the stream-host lease's sweep.
+    public void Interrupted(string? model, string? participant) => Replies.Add(1, new TagList
+    {
+        { PipelineTag, UnknownPipeline },
+        { ModelTag, model },
+        { ParticipantTag, participant },
+        { StatusTag, "interrupted" },
+    });
 
     /// Starts the telemetry of one stream request; dispose it when the request ends.
     public StreamTrace Begin(string pipeline, CancellationToken requestAborted) => new(this, pipeline, requestAborted);
