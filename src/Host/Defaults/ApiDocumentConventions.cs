@@ -19,7 +19,6 @@ internal sealed class ApiDocumentConventions : IOpenApiDocumentTransformer
         document.Components.Schemas[ProblemSchema] = Problem(withErrors: false);
         document.Components.Schemas[ValidationProblemSchema] = Problem(withErrors: true);
 
-        KeepTrailingSlashes(document, context.ApplicationServices.GetRequiredService<EndpointDataSource>());
         foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
         {
             foreach (var (status, response) in operation.Responses ?? new OpenApiResponses())
@@ -42,24 +41,6 @@ internal sealed class ApiDocumentConventions : IOpenApiDocumentTransformer
         }
 
         return Task.CompletedTask;
-    }
-
-    /// The generator rebuilds each path from its segments, which drops a trailing slash; a route mapped with one (the old
-    /// service's stream path) is documented as mapped, so that clients generated from the document call it as such.
-    private static void KeepTrailingSlashes(OpenApiDocument document, EndpointDataSource endpoints)
-    {
-        var slashed = endpoints.Endpoints.OfType<RouteEndpoint>()
-            .Select(e => e.RoutePattern)
-            .Where(p => p is { RawText: { Length: > 1 } raw, Parameters.Count: 0 } && raw.EndsWith('/'))
-            .Select(p => "/" + p.RawText!.Trim('/'))
-            .Distinct(StringComparer.Ordinal);
-        foreach (var path in slashed)
-        {
-            if (document.Paths.Remove(path, out var item))
-            {
-                document.Paths[path + "/"] = item;
-            }
-        }
     }
 
     private static IOpenApiSchema WithoutNull(IOpenApiSchema schema)

@@ -42,7 +42,7 @@ internal static class StreamReplyDescription
         .WithTags("Messages")
         .WithSummary("Sends a user message to a session and streams the reply of each of its models.")
         .WithDescription("The gateway sends each session to the `streaming` or the `legacy` pipeline; both answer byte for byte the same. "
-            + "The path also answers without its trailing slash. Every problem is sent before the stream starts, as application/problem+json naming the bad field.")
+            + "The path also answers with a trailing slash. Every problem is sent before the stream starts, as application/problem+json naming the bad field.")
         .Accepts<StreamMessageBody>("application/json")
         .WithMetadata(
             Response(typeof(string), StatusCodes.Status200OK, "text/event-stream", StreamDescription),
