@@ -19,6 +19,16 @@ internal sealed class SchemaConventions : IOpenApiSchemaTransformer
             schema.Type = JsonSchemaType.String;
         }
 
+        // A nullable enum shares its component with the enum itself: whether null is allowed is said by the property.
+        if (Nullable.GetUnderlyingType(type) is { IsEnum: true } && schema.Enum is { Count: > 0 } values)
+        {
+            schema.Enum = [.. values.Where(v => v is not null)];
+            if (schema.Type is { } flags)
+            {
+                schema.Type = flags & ~JsonSchemaType.Null;
+            }
+        }
+
         if (context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object || schema.Properties is not { } properties)
         {
             return Task.CompletedTask;

@@ -66,9 +66,23 @@ internal sealed class ApiDocument(JsonObject root)
             return null;
         }
 
-        var result = Validator(media["schema"]!).Evaluate(JsonDocument.Parse(body).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
+        var validator = Validator(media["schema"]!);
+        if (mediaType == JsonLinesMediaType)
+        {
+            // JSON Lines: the schema describes one line, and every line must be one such value.
+            var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var wrong = lines.Select(line => (Line: line, Result: Evaluate(validator, line))).FirstOrDefault(l => !l.Result.IsValid);
+            return wrong.Line is null ? null : $"status {status}: line {wrong.Line}\n{Describe(wrong.Result)}";
+        }
+
+        var result = Evaluate(validator, body);
         return result.IsValid ? null : $"status {status}: {body}\n{Describe(result)}";
     }
+
+    public const string JsonLinesMediaType = "application/jsonl";
+
+    private static EvaluationResults Evaluate(JsonSchema validator, string json) =>
+        validator.Evaluate(JsonDocument.Parse(json).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
 
     public JsonSchema Validator(JsonNode schema)
     {

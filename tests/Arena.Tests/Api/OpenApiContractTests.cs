@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Arena.Tests.Support;
+using Arena.Tests.Modules.Votes;
 using Json.Schema;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;
@@ -9,7 +9,7 @@ namespace Arena.Tests.Api;
 
 /// The OpenAPI document cannot drift from the code: an independent reader validates it, and every operation it lists is
 /// called on the live Host, each real answer checked against what the document says of it.
-public sealed class OpenApiContractTests(ArenaApp app) : IClassFixture<ArenaApp>
+public sealed class OpenApiContractTests(ContractApp app) : IClassFixture<ContractApp>
 {
     [Fact]
     public async Task OpenApiDocument_ReadWithMicrosoftOpenApiRules_HasNoErrorsOrWarnings()
@@ -48,11 +48,24 @@ public sealed class OpenApiContractTests(ArenaApp app) : IClassFixture<ArenaApp>
         Assert.Equal(["direct", "compare", "battle"], document.Schemas["SessionMode"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
         var create = document.Schemas["CreateSessionRequest"]!["properties"]!;
         Assert.Equal("#/components/schemas/SessionMode", create["mode"]!["$ref"]!.GetValue<string>());
-        Assert.Equal("string", create["model_a"]!["type"]!.GetValue<string>());
+        // Battle mode takes no model_a: null is allowed there.
+        Assert.Equal(["null", "string"], create["model_a"]!["type"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Contains("null", create["title"]!["type"]!.AsArray().Select(t => t!.GetValue<string>()));
         Assert.Equal(200, create["title"]!["maxLength"]!.GetValue<int>());
         Assert.Equal("string", document.Schemas["SessionResponse"]!["properties"]!["model_b"]!["type"]!.GetValue<string>());
         Assert.Contains("null", document.Schemas["SessionPage"]!["properties"]!["next_cursor"]!["type"]!.AsArray().Select(t => t!.GetValue<string>()));
+
+        Assert.Equal(["winner"], Required(document, "CastVoteRequest"));
+        Assert.Equal("#/components/schemas/Winner", document.Schemas["CastVoteRequest"]!["properties"]!["winner"]!["$ref"]!.GetValue<string>());
+        Assert.Equal(["a", "b", "tie", "both_bad"], document.Schemas["Winner"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Contains("counted", Required(document, "VoteResult"));
+        Assert.Contains("arena_vote_id", Required(document, "ExportedVote"));
+        Assert.Contains("models", Required(document, "LeaderboardDocument"));
+        Assert.Equal(["status"], Required(document, "LeaderboardComputing"));
+        var leaderboard = document.Operations().Single(o => o.Path == "/api/leaderboard").Operation;
+        Assert.NotNull(leaderboard["responses"]!["202"]!["headers"]!["Retry-After"]);
+        var control = leaderboard["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "control")!;
+        Assert.Equal(["none", "length"], control["schema"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
     }
 
     [Fact]
@@ -98,7 +111,8 @@ public sealed class OpenApiContractTests(ArenaApp app) : IClassFixture<ArenaApp>
         await Call(alice, list, HttpMethod.Get, "/api/sessions?limit=0");
         await Call(anonymous, list, HttpMethod.Get, "/api/sessions");
 
-        const string stream = "POST /api/messages/stream/";
+        // Documented without the trailing slash, which the old service's clients send and the route also answers.
+        const string stream = "POST /api/messages/stream";
         var turn = $$"""{"session_id":"{{session}}","messages":[{"role":"user","content":"Contract?"}]}""";
         var streamed = await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
         Assert.Contains("d:", await streamed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -106,7 +120,46 @@ public sealed class OpenApiContractTests(ArenaApp app) : IClassFixture<ArenaApp>
         await Call(anonymous, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
         await Call(bob, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
         await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json($$"""{"session_id":"{{session}}","messages":[{"role":"user","content":"{{new string('x', 32001)}}"}]}"""));
-        await StreamConflictAsync(alice, session, async () => await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn)));
+        var other = JsonNode.Parse(await (await alice.PostAsync("/api/sessions", ApiDocument.Json("""{"mode":"direct","model_a":"mock-echo"}"""))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await StreamConflictAsync(alice, session, async () =>
+        {
+            await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
+            await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", Legacy(ApiDocument.Json($$"""{"session_id":"{{other}}","messages":[{"role":"user","content":"Busy?"}]}""")));
+        });
+
+        const string vote = "POST /api/sessions/{id}/vote";
+        var battle = JsonNode.Parse(await (await Call(alice, create, HttpMethod.Post, "/api/sessions", ApiDocument.Json("""{"mode":"battle"}"""))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"a"}"""));
+        await VotesApp.PromptAsync(alice, Guid.Parse(battle), "Contract battle?");
+        await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"left"}"""));
+        await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", new StringContent("""{"winner":"a"}""", System.Text.Encoding.UTF8, "text/plain"));
+        await Call(bob, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"a"}"""));
+        await Call(anonymous, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"a"}"""));
+        var voted = await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"both_bad"}"""));
+        Assert.True(JsonNode.Parse(await voted.Content.ReadAsStringAsync())!["counted"]!.GetValue<bool>());
+
+        const string export = "GET /api/votes/export";
+        using var admin = app.Admin("root-contract");
+        var exported = await Call(admin, export, HttpMethod.Get, "/api/votes/export");
+        Assert.Contains(battle.Replace("-", "", StringComparison.Ordinal), await exported.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await Call(alice, export, HttpMethod.Get, "/api/votes/export");
+        await Call(anonymous, export, HttpMethod.Get, "/api/votes/export");
+
+        const string leaderboard = "GET /api/leaderboard";
+        await Call(alice, leaderboard, HttpMethod.Get, "/api/leaderboard?control=style");
+        await Call(anonymous, leaderboard, HttpMethod.Get, "/api/leaderboard");
+        // A start date nobody asked for yet is computed only once asked for: 202 first, then the ratings.
+        var since = $"/api/leaderboard?since={DateTime.UtcNow:yyyy-MM-dd}&min_votes=0";
+        var board = await Call(alice, leaderboard, HttpMethod.Get, since);
+        Assert.Equal(HttpStatusCode.Accepted, board.StatusCode);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (board.StatusCode == HttpStatusCode.Accepted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(board.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+            board = await Call(alice, leaderboard, HttpMethod.Get, since);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, board.StatusCode);
 
         const string messages = "GET /api/sessions/{id}/messages";
         await Call(alice, messages, HttpMethod.Get, $"/api/sessions/{session}/messages");
@@ -135,16 +188,23 @@ public sealed class OpenApiContractTests(ArenaApp app) : IClassFixture<ArenaApp>
         Assert.Empty(documented.Except(covered).Order(StringComparer.Ordinal));
     }
 
-    /// A reply that stalls keeps the session busy, so that a second turn meets the documented 409.
+    /// A reply that stalls on the legacy pipeline keeps the session busy and fills that pipeline's pool of one, so that a
+    /// second turn meets the documented 409 and a turn sent to the legacy pipeline the documented 503.
     private async Task StreamConflictAsync(HttpClient alice, string session, Func<Task> secondTurn)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages/stream/")
         {
-            Content = ApiDocument.Json($$"""{"session_id":"{{session}}","messages":[{"role":"user","content":"[mock:stall-after:1] hold on"}]}"""),
+            Content = Legacy(ApiDocument.Json($$"""{"session_id":"{{session}}","messages":[{"role":"user","content":"[mock:stall-after:1] hold on"}]}""")),
         };
         using var busy = await alice.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, busy.StatusCode);
         await secondTurn();
+    }
+
+    private static HttpContent Legacy(HttpContent content)
+    {
+        content.Headers.Add("X-Arena-Pipeline", "legacy");
+        return content;
     }
 
     private static string[] Required(ApiDocument document, string schema) =>

@@ -1,6 +1,9 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Arena.Modules.Messaging.Contracts;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Contracts;
@@ -16,20 +19,23 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Npgsql;
 
 namespace Arena.Modules.Votes.Features;
 
 internal static partial class CastVote
 {
-    internal sealed record Body(string? Winner);
+    /// Winner stays nullable so that a missing one reaches the validator, which names it.
+    internal sealed record CastVoteRequest(
+        [property: Required, Description("a: participant a's replies were better; b: participant b's; tie: as good as each other; both_bad: neither was good.")] Winner? Winner);
 
     internal sealed record Command(string OwnerId, Guid SessionId, string? Winner) : ICommand<Outcome?>;
 
     /// What the vote revealed and whether it counts; <see cref="VoidReason"/> says why not.
-    internal sealed record Response(Guid Id, Guid SessionId, string Winner, string ModelA, string ModelB, bool Anonymous, bool Counted, string? VoidReason, DateTimeOffset CreatedAt);
+    internal sealed record VoteResult(Guid Id, Guid SessionId, string Winner, string ModelA, string ModelB, bool Anonymous, bool Counted, string? VoidReason, DateTimeOffset CreatedAt);
 
-    internal sealed record Outcome(Response? Vote, string? Conflict);
+    internal sealed record Outcome(VoteResult? Vote, string? Conflict);
 
     internal sealed class Validator : AbstractValidator<Command>
     {
@@ -128,7 +134,7 @@ internal static partial class CastVote
                 leaderboard.VotesChanged();
             }
 
-            return new Outcome(new Response(vote.Id, vote.SessionId, command.Winner!, vote.ModelA, vote.ModelB, vote.Anonymous,
+            return new Outcome(new VoteResult(vote.Id, vote.SessionId, command.Winner!, vote.ModelA, vote.ModelB, vote.Anonymous,
                 validity == Validity.Counted, validity == Validity.Counted ? null : Names.Of(validity), vote.CreatedAt), null);
         }
 
@@ -196,9 +202,10 @@ internal static partial class CastVote
     }
 
     internal static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/sessions/{id:guid}/vote", async Task<Results<Ok<Response>, NotFound, ProblemHttpResult>> (Guid id, Body body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
+        api.MapPost("/sessions/{id:guid}/vote", async Task<Results<Ok<VoteResult>, NotFound, ProblemHttpResult>> (Guid id, CastVoteRequest body, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
             {
-                var outcome = await mediator.Send(new Command(user.FindFirstValue("sub")!, id, body.Winner), cancellationToken);
+                var winner = body.Winner is { } chosen ? Names.Of(chosen) : null;
+                var outcome = await mediator.Send(new Command(user.FindFirstValue("sub")!, id, winner), cancellationToken);
                 return outcome switch
                 {
                     null => TypedResults.NotFound(),
@@ -209,7 +216,34 @@ internal static partial class CastVote
             .WithTags("Votes")
             .WithName("CastVote")
             .WithSummary("Votes on a battle or compare session once; the answer reveals both models and says whether the vote counts.")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                if (operation.RequestBody?.Content?.TryGetValue("application/json", out var request) == true)
+                {
+                    request.Example = JsonNode.Parse("""{"winner": "a"}""");
+                }
+
+                if (operation.Responses?.TryGetValue("200", out var response) == true && response.Content?.TryGetValue("application/json", out var result) == true)
+                {
+                    result.Example = JsonNode.Parse(ResultExample);
+                }
+
+                if (operation.Responses?.TryGetValue("409", out var conflict) == true && conflict is OpenApiResponse described)
+                {
+                    described.Description = "The session is not a battle or compare session, was already voted on, or has no finished turn yet (or one still streaming).";
+                }
+
+                return Task.CompletedTask;
+            });
+
+    private const string ResultExample =
+        """
+        {"id": "0195a0f2-0000-7000-8000-0000000000aa", "session_id": "0195a0f2-0000-7000-8000-000000000000", "winner": "a",
+         "model_a": "mock-swift", "model_b": "mock-sage", "anonymous": true, "counted": true, "void_reason": null,
+         "created_at": "2026-01-31T12:00:00+00:00"}
+        """;
 }
 
 internal static class VoteJson

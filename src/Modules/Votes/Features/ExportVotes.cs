@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 
 namespace Arena.Modules.Votes.Features;
 
@@ -15,7 +16,10 @@ internal static class ExportVotes
 {
     public const string AdminRole = "arena:admin";
 
-    internal sealed record Line(
+    public const string ContentType = "application/jsonl";
+
+    /// One line of the export.
+    internal sealed record ExportedVote(
         [property: JsonPropertyName("question_id")] string QuestionId,
         [property: JsonPropertyName("model_a")] string ModelA,
         [property: JsonPropertyName("model_b")] string ModelB,
@@ -39,12 +43,12 @@ internal static class ExportVotes
     internal static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/votes/export", async (HttpContext context, VotesDbContext db, CancellationToken cancellationToken) =>
             {
-                context.Response.ContentType = "application/jsonl; charset=utf-8";
+                context.Response.ContentType = ContentType + "; charset=utf-8";
                 var votes = db.Votes.AsNoTracking().Where(v => v.Validity == Validity.Counted).OrderBy(v => v.CreatedAt).ThenBy(v => v.Id).AsAsyncEnumerable();
                 var written = 0;
                 await foreach (var vote in votes.WithCancellation(cancellationToken))
                 {
-                    var line = new Line(
+                    var line = new ExportedVote(
                         vote.SessionId.ToString("N"), vote.ModelA, vote.ModelB, FastChatWinner(vote.Winner), vote.JudgeHash, vote.Turns, vote.Anonymous,
                         vote.CreatedAt.ToUnixTimeMilliseconds() / 1000.0, vote.Id, Names.Of(vote.Validity), JsonDocument.Parse(vote.Sides).RootElement);
                     await JsonSerializer.SerializeAsync(context.Response.Body, line, cancellationToken: cancellationToken);
@@ -59,5 +63,20 @@ internal static class ExportVotes
             .WithTags("Votes")
             .WithName("ExportVotes")
             .WithSummary("Streams the counted votes as JSON Lines in FastChat's clean_battle_data layout, plus Arena's fields; needs the arena:admin role.")
-            .Produces(StatusCodes.Status200OK, contentType: "application/jsonl");
+            .Produces<ExportedVote>(StatusCodes.Status200OK, ContentType)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                if (operation.Responses?.TryGetValue("200", out var lines) == true && lines is OpenApiResponse described)
+                {
+                    described.Description = "JSON Lines: one ExportedVote object per line, oldest vote first; no line at all when nothing is counted yet.";
+                }
+
+                if (operation.Responses?.TryGetValue("403", out var forbidden) == true && forbidden is OpenApiResponse refused)
+                {
+                    refused.Description = "The token lacks the arena:admin role.";
+                }
+
+                return Task.CompletedTask;
+            });
 }

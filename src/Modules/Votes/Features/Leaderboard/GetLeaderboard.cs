@@ -1,5 +1,7 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Arena.Modules.Votes.Domain;
 using Arena.Modules.Votes.Persistence;
 using FluentValidation;
@@ -9,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 
 namespace Arena.Modules.Votes.Features.Leaderboard;
 
@@ -72,7 +75,7 @@ internal static class GetLeaderboard
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
 
     internal static void Map(IEndpointRouteBuilder api) =>
-        api.MapGet("/leaderboard", async Task<Results<Ok<LeaderboardDocument>, Accepted<ComputingResponse>>> (
+        api.MapGet("/leaderboard", async Task<Results<Ok<LeaderboardDocument>, Accepted<LeaderboardComputing>>> (
                 HttpResponse response, IMediator mediator, CancellationToken cancellationToken, int? min_votes, string? control, string? since) =>
             {
                 if (await mediator.Send(new Query(min_votes, control, since), cancellationToken) is { } document)
@@ -81,12 +84,51 @@ internal static class GetLeaderboard
                 }
 
                 response.Headers.RetryAfter = "2";
-                return TypedResults.Accepted((string?)null, new ComputingResponse("computing"));
+                return TypedResults.Accepted((string?)null, new LeaderboardComputing("computing"));
             })
             .WithTags("Leaderboard")
             .WithName("GetLeaderboard")
             .WithSummary("Model ratings with 95% intervals, ranks and speed, from the latest stored computation; 202 while the first one runs.")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                if (operation.Responses?.TryGetValue("202", out var accepted) == true && accepted is OpenApiResponse computing)
+                {
+                    computing.Description = "The first computation for these parameters is running; ask again after Retry-After seconds.";
+                    computing.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    computing.Headers["Retry-After"] = new OpenApiHeader
+                    {
+                        Description = "Seconds to wait before asking again.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
+                    };
+                }
 
-    internal sealed record ComputingResponse(string Status);
+                foreach (var parameter in operation.Parameters ?? [])
+                {
+                    if (parameter is OpenApiParameter { Name: "control" } control)
+                    {
+                        control.Description = "length: ratings controlled for reply length; none (default): plain ratings.";
+                        control.Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Enum = [JsonValue.Create("none"), JsonValue.Create("length")],
+                            Default = JsonValue.Create("none"),
+                        };
+                    }
+                    else if (parameter is OpenApiParameter { Name: "since" } since)
+                    {
+                        since.Description = "Only votes cast on or after this day (UTC).";
+                        since.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" };
+                    }
+                    else if (parameter is OpenApiParameter { Name: "min_votes" } minVotes)
+                    {
+                        minVotes.Description = "Leave out models with fewer counted votes.";
+                    }
+                }
+
+                return Task.CompletedTask;
+            });
+
+    /// The 202 body while the first computation for the asked parameters runs.
+    internal sealed record LeaderboardComputing([property: Description("Always computing.")] string Status);
 }
