@@ -70,6 +70,149 @@ public sealed class ProviderFidelityTests : IClassFixture<ProvidersApp>
         FakeFrame.Text("data: [DONE]\n\n"),
     ];
 
+    /// Anthropic re-serialised by a proxy: every event's JSON pretty-printed over several <c>data:</c> lines (which SSE
+    /// joins with newlines), with extra spaces and tabs before, inside and after it.
+    public static IEnumerable<FakeFrame> AnthropicPaddedJson() =>
+    [
+        Padded("message_start", """{"type":"message_start","message":{"id":"msg_p","type":"message","role":"assistant","model":"claude-test","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":7,"cache_read_input_tokens":3,"output_tokens":1}}}"""),
+        Padded("ping", """{"type":"ping"}"""),
+        Padded("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}"""),
+        Padded("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Spaces  stay,\nlines too."}}"""),
+        Padded("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM"}}"""),
+        Padded("content_block_stop", """{"type":"content_block_stop","index":0}"""),
+        Padded("content_block_start", """{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"""),
+        Padded("content_block_delta", """{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"  Hello,\n"}}"""),
+        Padded("content_block_delta", """{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"\tworld.  "}}"""),
+        Padded("content_block_stop", """{"type":"content_block_stop","index":1}"""),
+        Padded("message_delta", """{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":42}}"""),
+        Padded("message_stop", """{"type":"message_stop"}"""),
+    ];
+
+    private static FakeFrame Padded(string name, string json)
+    {
+        var pretty = System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
+        var lines = pretty.Split('\n').Select(line => "data:  \t" + line.Replace(": ", " :   ", StringComparison.Ordinal) + " \t");
+        return FakeFrame.Text("event: " + name + "\ndata:\n" + string.Join("\n", lines) + "\ndata:   \n\n");
+    }
+
+    /// OpenAI's 2024 chunk layout, before service_tier and obfuscation: system_fingerprint, logprobs null, no usage key.
+    private static FakeFrame OpenAI2024Chunk(string delta, string? finishReason) => FakeFrame.Text(
+        "data: {\"id\":\"chatcmpl-9abc\",\"object\":\"chat.completion.chunk\",\"created\":1718000000,\"model\":\"gpt-4o-2024-05-13\",\"system_fingerprint\":\"fp_5e997b69d8\",\"choices\":[{\"index\":0,\"delta\":"
+        + delta + ",\"logprobs\":null,\"finish_reason\":" + (finishReason is null ? "null" : "\"" + finishReason + "\"") + "}]}\n\n");
+
+    /// Without stream_options.include_usage: no usage anywhere, so none is reported.
+    public static IEnumerable<FakeFrame> OpenAI2024WithoutUsage() =>
+    [
+        OpenAI2024Chunk("{\"role\":\"assistant\",\"content\":\"\"}", null),
+        OpenAI2024Chunk("{\"content\":\"Bonjour\"}", null),
+        OpenAI2024Chunk("{\"content\":\" à tous\"}", null),
+        OpenAI2024Chunk("{}", "length"),
+        FakeFrame.Text("data: [DONE]\n\n"),
+    ];
+
+    /// With stream_options.include_usage (2024): a last chunk with empty choices carries the usage.
+    public static IEnumerable<FakeFrame> OpenAI2024WithUsage() =>
+    [
+        OpenAI2024Chunk("{\"role\":\"assistant\",\"content\":\"\"}", null),
+        OpenAI2024Chunk("{\"content\":\"Bonjour\"}", null),
+        OpenAI2024Chunk("{\"content\":\" à tous\"}", null),
+        OpenAI2024Chunk("{}", "stop"),
+        FakeFrame.Text("data: {\"id\":\"chatcmpl-9abc\",\"object\":\"chat.completion.chunk\",\"created\":1718000000,\"model\":\"gpt-4o-2024-05-13\",\"system_fingerprint\":\"fp_5e997b69d8\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}\n\n"),
+        FakeFrame.Text("data: [DONE]\n\n"),
+    ];
+
+    /// Anthropic overloaded before any content block: the error event right after message_start and a ping.
+    public static IEnumerable<FakeFrame> AnthropicErrorBeforeContent() =>
+    [
+        AnthropicStream.MessageStart(inputTokens: 25),
+        AnthropicStream.Ping,
+        FakeFrame.Text("event: error\ndata: {\"type\":\"error\",\"error\":{\"details\":null,\"type\":\"overloaded_error\",\"message\":\"Overloaded at 10.9.8.7\"},\"request_id\":\"req_011\"}\n\n"),
+    ];
+
+    /// Anthropic overloaded in the middle of a text block, after content went out.
+    public static IEnumerable<FakeFrame> AnthropicErrorAfterContent() =>
+    [
+        AnthropicStream.MessageStart(inputTokens: 25),
+        AnthropicStream.TextBlockStart(),
+        AnthropicStream.TextDelta("Half of "),
+        AnthropicStream.TextDelta("it"),
+        FakeFrame.Text("event: error\ndata: {\"type\":\"error\",\"error\":{\"details\":null,\"type\":\"overloaded_error\",\"message\":\"Overloaded at 10.9.8.7\"},\"request_id\":\"req_012\"}\n\n"),
+    ];
+
+    [Fact]
+    public async Task Stream_AnthropicPaddedMultiLineJson_ReasoningTextAndUsageExact()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(AnthropicPaddedJson()));
+
+        var updates = await app.StreamAsync(ProvidersApp.AnthropicModel, "pad");
+
+        Assert.Equal(
+            [
+                new CompletionReasoning("Spaces  stay,\nlines too."),
+                new CompletionText("  Hello,\n"),
+                new CompletionText("\tworld.  "),
+                new CompletionFinished(FinishReason.Length, new TokenUsage(25, 42, 3, 7)),
+            ],
+            updates);
+    }
+
+    [Fact]
+    public async Task Stream_OpenAI2024LayoutWithoutUsageKey_TextAndUsageNull()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAI2024WithoutUsage()));
+
+        var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "hi");
+
+        Assert.Equal([new CompletionText("Bonjour"), new CompletionText(" à tous"), new CompletionFinished(FinishReason.Length, null)], updates);
+    }
+
+    [Fact]
+    public async Task Stream_OpenAI2024LayoutWithUsageChunk_UsageFromEmptyChoicesChunk()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(OpenAI2024WithUsage()));
+
+        var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "hi");
+
+        Assert.Equal([new CompletionText("Bonjour"), new CompletionText(" à tous"), new CompletionFinished(FinishReason.Stop, new TokenUsage(12, 5))], updates);
+    }
+
+    [Fact]
+    public async Task Stream_AnthropicOverloadedBeforeContentEveryAttempt_RetriedThenUnavailableWithFixedText()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            app.Upstream.Enqueue(FakeResponse.EventStream(AnthropicErrorBeforeContent()));
+        }
+
+        var updates = await app.StreamAsync(ProvidersApp.AnthropicModel, "go");
+
+        Assert.Equal([new CompletionFailed(CompletionErrorCode.Unavailable, ProviderErrors.UnavailableMessage, new TokenUsage(25, 1, 0, 0))], updates);
+        Assert.Equal(3, app.Upstream.Requests.Count);
+        Assert.Contains(app.Logs.Lines, line => line.Contains("10.9.8.7", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stream_AnthropicOverloadedAfterContent_NotRetriedPartialKeptUsageKept()
+    {
+        app.Upstream.Enqueue(FakeResponse.EventStream(AnthropicErrorAfterContent()));
+        app.Upstream.Enqueue(FakeResponse.EventStream(AnthropicStream.Completion(["must not be used"])));
+
+        var updates = await app.StreamAsync(ProvidersApp.AnthropicModel, "go");
+
+        Assert.Equal(
+            [
+                new CompletionText("Half of "),
+                new CompletionText("it"),
+                new CompletionFailed(CompletionErrorCode.Unavailable, ProviderErrors.UnavailableMessage, new TokenUsage(25, 1, 0, 0)),
+            ],
+            updates);
+        Assert.Single(app.Upstream.Requests);
+    }
+
     [Fact]
     public async Task Stream_AnthropicThinkingWithoutUsage_ReasoningAndAnswerKeptAndUsageNull()
     {
@@ -236,25 +379,30 @@ public sealed class ProviderFidelityTests : IClassFixture<ProvidersApp>
         Assert.Equal(new TokenUsage(40, 1, 0, 0), failed.Usage);
     }
 
-    public static TheoryData<string> Layouts => ["anthropic-thinking", "anthropic-tools", "openai-tools", "ollama", "openai-70k"];
+    public static TheoryData<string> Layouts => [
+        "anthropic-thinking", "anthropic-tools", "openai-tools", "ollama", "openai-70k",
+        "anthropic-padded", "openai-2024", "openai-2024-usage", "anthropic-error-before", "anthropic-error-after",
+    ];
 
     [Theory]
     [MemberData(nameof(Layouts))]
     public async Task Stream_CutIntoRandomPiecesAndSingleBytes_SameResult(string layout)
     {
         var (model, frames) = Layout(layout);
-        app.Upstream.Enqueue(FakeResponse.EventStream(frames));
+        // A failure before content is retried, so every attempt needs its own copy of the stream.
+        var attempts = layout == "anthropic-error-before" ? 3 : 1;
+        Enqueue(attempts, () => frames);
         var whole = await app.StreamAsync(model, "go");
 
         foreach (var seed in new[] { 1, 2, 3 })
         {
-            app.Upstream.Enqueue(FakeResponse.EventStream(FakePieces.Random(frames, seed)));
+            Enqueue(attempts, () => FakePieces.Random(frames, seed));
             Assert.Equal(Merged(whole), Merged(await app.StreamAsync(model, "go")));
         }
 
         if (layout != "openai-70k")
         {
-            app.Upstream.Enqueue(FakeResponse.EventStream(FakePieces.OneByteAtATime(frames)));
+            Enqueue(attempts, () => FakePieces.OneByteAtATime(frames));
             Assert.Equal(Merged(whole), Merged(await app.StreamAsync(model, "go")));
         }
     }
@@ -265,8 +413,21 @@ public sealed class ProviderFidelityTests : IClassFixture<ProvidersApp>
         "anthropic-tools" => (ProvidersApp.AnthropicModel, [.. AnthropicToolUse()]),
         "openai-tools" => (ProvidersApp.OpenAIModel, [.. OpenAIToolCalls()]),
         "ollama" => (ProvidersApp.OpenAIModel, [.. OllamaReasoning()]),
+        "anthropic-padded" => (ProvidersApp.AnthropicModel, [.. AnthropicPaddedJson()]),
+        "openai-2024" => (ProvidersApp.OpenAIModel, [.. OpenAI2024WithoutUsage()]),
+        "openai-2024-usage" => (ProvidersApp.OpenAIModel, [.. OpenAI2024WithUsage()]),
+        "anthropic-error-before" => (ProvidersApp.AnthropicModel, [.. AnthropicErrorBeforeContent()]),
+        "anthropic-error-after" => (ProvidersApp.AnthropicModel, [.. AnthropicErrorAfterContent()]),
         _ => (ProvidersApp.OpenAIModel, [.. OpenAIStream.Completion(["a", new string('é', 35_000), "z"])]),
     };
+
+    private void Enqueue(int attempts, Func<IEnumerable<FakeFrame>> frames)
+    {
+        for (var i = 0; i < attempts; i++)
+        {
+            app.Upstream.Enqueue(FakeResponse.EventStream(frames()));
+        }
+    }
 
     // How the pieces were cut may change how text is split into updates, never what it adds up to.
     private static List<string> Merged(List<CompletionUpdate> updates)
