@@ -60,7 +60,7 @@ internal static class CreateSession
             var now = clock.GetUtcNow().TruncateToMicroseconds();
             var draw = command.Mode == SessionMode.Battle
                 ? await mediator.Send(new DrawBattle(), cancellationToken)
-                    ?? throw new ValidationException([new ValidationFailure("mode", "Fewer than two catalog models take part in battles.")])
+                    ?? throw new FluentValidation.ValidationException([new ValidationFailure("mode", "Fewer than two catalog models take part in battles.")])
                 : null;
             var session = new ChatSession
             {
