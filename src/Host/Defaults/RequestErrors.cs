@@ -21,6 +21,9 @@ internal static class RequestErrors
     public static string NotJson(long line, long bytePosition) =>
         string.Create(CultureInfo.InvariantCulture, $"The body is not valid JSON (line {line + 1}, position {bytePosition + 1}).");
 
+    /// Messaging's stream gate says the same of a text field, word for word.
+    public static string NotText(string field) => $"'{field}' must be valid Unicode text: UTF-8, without lone surrogates (\\ud800-\\udfff) or NUL.";
+
     public static ProblemDetails Describe(HttpContext context, BadHttpRequestException exception, JsonSerializerOptions options)
     {
         // The exception handler runs with the endpoint cleared from the context; the feature keeps the one that failed.
@@ -76,6 +79,12 @@ internal static class RequestErrors
         }
 
         var field = FieldName(segments);
+        // The reader refuses to turn invalid UTF-8 or a lone "\ud800" escape into a string; the value had the right type.
+        if (json.InnerException is InvalidOperationException)
+        {
+            return (field, NotText(field));
+        }
+
         return TypeAt(bodyType, segments, options) is { } type
             ? (field, $"'{field}' must be {Expectation(type, options)}.")
             : (field, $"'{field}' has a value of the wrong type.");

@@ -12,6 +12,8 @@ namespace Arena.Host.Defaults;
 internal static class ServiceDefaults
 {
     public const string ApiPolicy = "api";
+    public const string ClockSkewKey = "Authentication:Schemes:Bearer:ClockSkew";
+    public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromSeconds(30);
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
@@ -31,6 +33,9 @@ internal static class ServiceDefaults
 
         // Issuer, audiences and signing keys come from Authentication:Schemes:Bearer (dotnet user-jwts writes them in development).
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options => options.MapInboundClaims = false);
+        // The library's 5 minutes would keep an expired token working that long; clocks synchronised by NTP need far less.
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IConfiguration>((options, configuration) =>
+            options.TokenValidationParameters.ClockSkew = configuration.GetValue(ClockSkewKey, DefaultClockSkew));
         if (!builder.Environment.IsDevelopment())
         {
             // Without these every token is refused at request time; say so at start-up instead. Development is exempt
@@ -43,6 +48,7 @@ internal static class ServiceDefaults
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim("sub"));
 
+        services.AddUserLimits();
         services.AddHealthChecks();
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>()
             .AddSchemaTransformer<SchemaConventions>().AddOperationTransformer<ProblemResponses>().AddDocumentTransformer<ApiDocumentConventions>());
@@ -53,8 +59,11 @@ internal static class ServiceDefaults
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(UserLimits.RefuseLargeHeadersAsync);
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authentication: the limits are per user.
+        app.UseRateLimiter();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

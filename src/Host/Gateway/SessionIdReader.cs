@@ -117,8 +117,9 @@ internal static class SessionIdReader
                     Take(ref tokens);
                 }
             }
-            catch (JsonException)
+            catch (Exception exception) when (exception is JsonException or InvalidOperationException)
             {
+                // InvalidOperationException: a property name with a lone surrogate escape, which cannot be compared.
                 Stopped = true;
             }
 
@@ -138,11 +139,25 @@ internal static class SessionIdReader
             if (atSessionIdValue)
             {
                 atSessionIdValue = false;
-                SessionId = tokens.TokenType == JsonTokenType.String && Guid.TryParse(tokens.GetString(), out var id) ? id : null;
+                SessionId = tokens.TokenType == JsonTokenType.String && Guid.TryParse(TextOf(ref tokens), out var id) ? id : null;
                 return;
             }
 
             atSessionIdValue = tokens.TokenType == JsonTokenType.PropertyName && tokens.CurrentDepth == 1 && tokens.ValueTextEquals(PropertyName);
+        }
+
+        /// The reader accepts invalid UTF-8 and lone "\ud800" escapes inside a string and refuses them only when asked
+        /// for the string: such a session_id is no id at all, and the pipeline names it in its own 400.
+        private static string? TextOf(ref Utf8JsonReader tokens)
+        {
+            try
+            {
+                return tokens.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
         }
     }
 }

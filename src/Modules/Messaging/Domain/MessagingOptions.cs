@@ -26,6 +26,10 @@ internal sealed class MessagingOptions
     [Range(1, 100_000)]
     public int LegacyMaxConcurrentStreams { get; set; } = 64;
 
+    /// The share of the legacy pool one user may hold at once (at least one slot), so one user cannot take them all.
+    [Range(1, 100)]
+    public int LegacyUserSharePercent { get; set; } = 25;
+
     /// How often this process renews its lease on the replies it streams, and sweeps replies whose host stopped renewing.
     public TimeSpan StreamHostHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 

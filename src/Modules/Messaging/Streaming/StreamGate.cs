@@ -105,7 +105,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
         if (content.Contains('\0', StringComparison.Ordinal))
         {
-            return Invalid("messages", "The last user message must not contain NUL (U+0000) characters.");
+            return Invalid("messages", NotText);
         }
 
         var ownerId = context.User.FindFirstValue("sub")!;
@@ -152,7 +152,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
             return Guid.Empty;
         }
 
-        if (value.ValueKind != JsonValueKind.String || !Guid.TryParse(value.GetString(), out var id))
+        if (value.ValueKind != JsonValueKind.String || !TryGetText(value, out var text) || !Guid.TryParse(text, out var id))
         {
             errors["session_id"] = ["'session_id' must be a uuid."];
             return Guid.Empty;
@@ -175,14 +175,14 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         foreach (var message in messages.EnumerateArray())
         {
             if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
-                || !(role.ValueEquals("user"u8) || role.ValueEquals("assistant"u8) || role.ValueEquals("system"u8)))
+                || !TryGetText(role, out var roleName) || roleName is not ("user" or "assistant" or "system"))
             {
-                var given = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var bad) ? $" (got {bad.GetRawText()})" : "";
+                var given = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var bad) && TryGetRawText(bad, out var raw) ? $" (got {raw})" : "";
                 errors[$"messages[{index}].role"] = [$"'messages[{index}].role' must be one of: user, assistant, system{given}."];
                 return "";
             }
 
-            if (role.ValueEquals("user"u8))
+            if (roleName == "user")
             {
                 last = message;
             }
@@ -196,13 +196,57 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
             return "";
         }
 
-        if (!last.Value.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(content.GetString()))
+        if (!last.Value.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
         {
             errors["messages"] = ["The last user message must have a non-empty string 'content'."];
             return "";
         }
 
-        return content.GetString()!;
+        if (!TryGetText(content, out var text))
+        {
+            errors["messages"] = [NotText];
+            return "";
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors["messages"] = ["The last user message must have a non-empty string 'content'."];
+            return "";
+        }
+
+        return text;
+    }
+
+    private const string NotText = "The last user message's 'content' must be valid Unicode text: UTF-8, without lone surrogates (\\ud800-\\udfff) or NUL.";
+
+    /// The parser accepts invalid UTF-8 and lone "\ud800" escapes inside strings and only refuses them when asked for
+    /// the string; a refusal here is the client's malformed text, not a fault of ours.
+    private static bool TryGetText(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    private static bool TryGetRawText(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetRawText();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
     }
 
     /// The participant's earlier conversation as whole turns (a user message and this participant's successful reply to it),

@@ -8,7 +8,8 @@ using Arena.Modules.Providers.Mock;
 namespace Arena.Modules.Providers.Streaming;
 
 /// A provider failure in Arena's taxonomy, and whether sending the request again may help. <see cref="Message"/> is
-/// what end users see (and what is stored); <see cref="Detail"/> is the redacted provider or transport text for the logs.
+/// what end users see (and what is stored); <see cref="Detail"/> is the provider or transport text for the logs and the trace,
+/// with keys and internal hosts masked as for clients: those logs are read at Warning, where hosts do not belong.
 internal readonly record struct ProviderError(CompletionErrorCode Code, string Message, bool Retryable, string? Detail = null);
 
 /// Maps what the SDKs throw (and what the wire observer saw) to <see cref="ProviderError"/>. Users always get a fixed
@@ -39,7 +40,7 @@ internal static class ProviderErrors
                 return FromStatus((int)anthropic.StatusCode, anthropic.ApiMessage ?? anthropic.Message, apiKey);
         }
 
-        var detail = ProviderText.ForLogs($"{exception.GetType().Name}: {exception.Message}", apiKey);
+        var detail = ProviderText.ForClients($"{exception.GetType().Name}: {exception.Message}", apiKey);
         if (IsTransport(exception))
         {
             return streamStarted
@@ -53,7 +54,7 @@ internal static class ProviderErrors
     public static ProviderError FromErrorFrame(StreamObservation observation, string? apiKey)
     {
         var error = FromErrorType(observation.ErrorType, observation.ErrorMessage, apiKey);
-        return error.Detail is null && observation.ErrorFrame is { } frame ? error with { Detail = ProviderText.ForLogs(frame, apiKey) } : error;
+        return error.Detail is null && observation.ErrorFrame is { } frame ? error with { Detail = ProviderText.ForClients(frame, apiKey) } : error;
     }
 
     public static ProviderError FromErrorType(string? type, string? providerText, string? apiKey) => type switch
@@ -79,7 +80,7 @@ internal static class ProviderErrors
 
     private static ProviderError Create(CompletionErrorCode code, bool retryable, string? providerText, string? apiKey)
     {
-        var detail = string.IsNullOrWhiteSpace(providerText) ? null : ProviderText.ForLogs(providerText, apiKey);
+        var detail = string.IsNullOrWhiteSpace(providerText) ? null : ProviderText.ForClients(providerText, apiKey);
         var message = code switch
         {
             CompletionErrorCode.BadRequest => BadRequestMessage,

@@ -17,6 +17,7 @@ internal static partial class ProviderText
         }
 
         text = SecretKey().Replace(text, Redacted);
+        text = MaskedKey().Replace(text, Redacted);
         text = BearerValue().Replace(text, "$1" + Redacted);
         return KeyAssignment().Replace(text, "$1$2" + Redacted);
     }
@@ -30,9 +31,13 @@ internal static partial class ProviderText
         return IPv4Address().Replace(text, Redacted).Trim();
     }
 
-    // sk-…, sk-proj-…, sk-ant-…, sk-or-…, including the masked forms with '*'.
-    [GeneratedRegex(@"(?<![A-Za-z0-9])sk-[A-Za-z0-9_*\-]+")]
+    // sk-…, sk-proj-…, sk-ant-…, sk-or-…, gsk_… (Groq), xai-…, hf_…, AIza… (Google), including the masked forms with '*'.
+    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:sk-|sk_|gsk_|xai-|hf_|AIza)[A-Za-z0-9_*\-]+")]
     private static partial Regex SecretKey();
+
+    // Whatever a key's format, providers that echo it mask its middle ("abcd****wxyz"): the visible ends are fragments too.
+    [GeneratedRegex(@"[A-Za-z0-9_\-.]*\*{2,}[A-Za-z0-9_\-.]*")]
+    private static partial Regex MaskedKey();
 
     [GeneratedRegex(@"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=*\-]+")]
     private static partial Regex BearerValue();

@@ -24,7 +24,7 @@ internal static class LegacyStreamEndpoint
     {
         StreamResponse.MarkPipeline(context, Pipeline);
         using var trace = telemetry.Begin(Pipeline, context.RequestAborted);
-        if (!capacity.TryEnter())
+        if (!capacity.TryEnter(context))
         {
             var busy = TypedResults.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,
@@ -53,7 +53,7 @@ internal static class LegacyStreamEndpoint
         }
         finally
         {
-            capacity.Leave();
+            capacity.Leave(context);
         }
     }
 }
