@@ -171,7 +171,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
             lines[3]);
         var events = Events(sse);
         Assert.Equal(["start", "delta", "delta", "error", "finish", "done"], events.Select(e => e.Event));
-        var sseError = JsonDocument.Parse(events[3].Data).RootElement;
+        var sseError = JsonDocument.Parse(events[3].Data).RootElement.GetProperty("error");
         Assert.Equal("unavailable", sseError.GetProperty("code").GetString());
         Assert.Equal(error.GetProperty("message").GetString(), sseError.GetProperty("message").GetString());
         Assert.DoesNotContain("10.9.8.7", sse, StringComparison.Ordinal);
@@ -223,7 +223,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
             lines[1]);
         var events = Events(sse);
         Assert.Equal(["start", "error", "finish", "done"], events.Select(e => e.Event));
-        Assert.Equal(error.GetProperty("message").GetString(), JsonDocument.Parse(events[1].Data).RootElement.GetProperty("message").GetString());
+        Assert.Equal(error.GetProperty("message").GetString(), JsonDocument.Parse(events[1].Data).RootElement.GetProperty("error").GetProperty("message").GetString());
         Assert.DoesNotContain("10.9.8.7", sse, StringComparison.Ordinal);
 
         var messages = await app.MessagesAsync(client, session);
