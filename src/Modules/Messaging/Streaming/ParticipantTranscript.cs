@@ -90,13 +90,15 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
     public bool PartialDue()
     {
         var now = clock.GetTimestamp();
-        if (content.Length == flushedLength || clock.GetElapsedTime(lastFlushAt, now) < partialFlushInterval)
+        // Reasoning counts too: a model that is still thinking has text worth keeping before its answer starts.
+        var produced = content.Length + (reasoning?.Length ?? 0);
+        if (produced == flushedLength || clock.GetElapsedTime(lastFlushAt, now) < partialFlushInterval)
         {
             return false;
         }
 
         lastFlushAt = now;
-        flushedLength = content.Length;
+        flushedLength = produced;
         return true;
     }
 
