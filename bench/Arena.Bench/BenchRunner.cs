@@ -156,6 +156,10 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
         {
             ["Arena__Gateway__AllowOverrideHeader"] = path == "gateway" ? "false" : "true",
             ["Arena__Gateway__StreamingShare"] = path == "gateway" ? "100" : "0",
+            // Every stream here belongs to one user: the per-user limits guard a shared service, not what is measured.
+            ["Arena__Limits__StreamsPerUser"] = "10000",
+            ["Arena__Limits__StreamRequestsPerMinute"] = "1000000",
+            ["Arena__Messaging__LegacyUserSharePercent"] = "100",
         };
         if (path == "legacy-raised")
         {
