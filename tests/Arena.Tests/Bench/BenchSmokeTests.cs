@@ -16,11 +16,7 @@ public class BenchSmokeTests
         var repo = RepoRoot();
         var configuration = typeof(BenchSmokeTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var harness = Path.Combine(repo, "bench", "Arena.Bench", "bin", configuration, "net10.0", "Arena.Bench.dll");
-        if (!File.Exists(harness))
-        {
-            // scripts/test.sh builds the whole solution; a run of this project alone has not built the harness yet.
-            await RunAsync(repo, ["build", Path.Combine(repo, "bench", "Arena.Bench"), "-c", configuration, "-nologo", "-v", "quiet"], TimeSpan.FromMinutes(5));
-        }
+        Assert.True(File.Exists(harness), $"{harness} is missing: the test project references the harness, so building the tests builds it.");
 
         var database = await PostgresServer.CreateDatabaseAsync();
         var admin = new NpgsqlConnectionStringBuilder(database) { Database = "postgres" }.ConnectionString;
