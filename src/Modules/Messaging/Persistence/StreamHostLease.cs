@@ -47,6 +47,12 @@ internal sealed partial class StreamHostLease(
             return address = options.Value.InstanceAddress;
         }
 
+        // Before the server started, the feature holds the configured addresses, not the ones bound.
+        if (services.GetService<IHostApplicationLifetime>() is not { ApplicationStarted.IsCancellationRequested: true })
+        {
+            return null;
+        }
+
         var listening = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         if (listening is null)
         {
