@@ -117,6 +117,7 @@ public sealed class OpenApiContractTests(ContractApp app) : IClassFixture<Contra
         var streamed = await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
         Assert.Contains("d:", await streamed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json("""{"messages":[]}"""));
+        await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", new StringContent(turn, System.Text.Encoding.UTF8, "text/plain"));
         await Call(anonymous, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
         await Call(bob, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
         await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json($$"""{"session_id":"{{session}}","messages":[{"role":"user","content":"{{new string('x', 32001)}}"}]}"""));

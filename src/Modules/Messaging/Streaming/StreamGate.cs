@@ -60,6 +60,13 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
         trace.Protocol(protocol);
 
+        // A body in another format is refused as every other endpoint refuses it; a body sent with no type is read as JSON,
+        // as the old service read it.
+        if (!string.IsNullOrEmpty(request.ContentType) && !request.HasJsonContentType())
+        {
+            return new Opening(TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, detail: "Send the body as application/json."), null);
+        }
+
         if (request.ContentLength == 0 || context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false)
         {
             return Invalid("body", "The body is missing: send a JSON object.");
