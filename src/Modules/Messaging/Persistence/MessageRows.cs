@@ -30,8 +30,8 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     // Only a reply still streaming takes a partial copy, so a late partial can never overwrite a final write.
     private const string PartialsSql =
-        "UPDATE messaging.messages AS m SET content = p.content, updated_at = $3 " +
-        "FROM unnest($1::uuid[], $2::text[]) AS p(id, content) WHERE m.id = p.id AND m.status = 'streaming'";
+        "UPDATE messaging.messages AS m SET content = p.content, reasoning = p.reasoning, updated_at = $4 " +
+        "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS p(id, content, reasoning) WHERE m.id = p.id AND m.status = 'streaming'";
 
     internal sealed record StoredReply(Guid Id, Participant Participant, string Model, string Content, MessageStatus Status, string? Metadata, Guid? StreamHostId, DateTimeOffset UpdatedAt, string? Positions);
 
@@ -102,12 +102,13 @@ internal sealed class MessageRows(NpgsqlDataSource database)
     }
 
     /// The partial content of many replies in one statement.
-    public async Task SavePartialsAsync(Guid[] ids, string[] contents, DateTimeOffset now, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task SavePartialsAsync(Guid[] ids, string[] contents, string?[] reasonings, DateTimeOffset now, TimeSpan timeout, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand(PartialsSql);
         command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = contents });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = reasonings, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

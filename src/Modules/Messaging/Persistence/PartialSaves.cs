@@ -31,10 +31,10 @@ internal sealed partial class PartialSaves(MessageRows rows, TimeProvider clock,
             return;
         }
 
-        List<(Slot Slot, string Content)>? due = null;
+        List<(Slot Slot, PartialCopy Copy)>? due = null;
         foreach (var slot in slots.Values)
         {
-            if (Interlocked.Exchange(ref slot.Content, null) is { } content)
+            if (Interlocked.Exchange(ref slot.Copy, null) is { } content)
             {
                 (due ??= []).Add((slot, content));
             }
@@ -47,16 +47,18 @@ internal sealed partial class PartialSaves(MessageRows rows, TimeProvider clock,
 
         var ids = new Guid[due.Count];
         var contents = new string[due.Count];
+        var reasonings = new string?[due.Count];
         for (var i = 0; i < due.Count; i++)
         {
             ids[i] = due[i].Slot.MessageId;
-            contents[i] = due[i].Content;
+            contents[i] = due[i].Copy.Content;
+            reasonings[i] = due[i].Copy.Reasoning;
         }
 
         try
         {
             var settings = options.Value;
-            await rows.SavePartialsAsync(ids, contents, Now(), settings.PartialFlushInterval * 2 > settings.FinalWriteTimeout ? settings.PartialFlushInterval * 2 : settings.FinalWriteTimeout, cancellationToken);
+            await rows.SavePartialsAsync(ids, contents, reasonings, Now(), settings.PartialFlushInterval * 2 > settings.FinalWriteTimeout ? settings.PartialFlushInterval * 2 : settings.FinalWriteTimeout, cancellationToken);
             if (failing)
             {
                 failing = false;
@@ -74,7 +76,7 @@ internal sealed partial class PartialSaves(MessageRows rows, TimeProvider clock,
 
             foreach (var (slot, content) in due)
             {
-                Interlocked.CompareExchange(ref slot.Content, content, null);
+                Interlocked.CompareExchange(ref slot.Copy, content, null);
             }
         }
     }
@@ -100,16 +102,19 @@ internal sealed partial class PartialSaves(MessageRows rows, TimeProvider clock,
     [LoggerMessage(LogLevel.Information, "Partial content saves work again")]
     private static partial void LogRecovered(ILogger logger);
 
-    /// One reply's newest unsaved content. Offering is a single reference write, so a chunk pays no lock and no database.
+    /// One reply's newest unsaved content and reasoning. Offering is a single reference write, so a chunk pays no lock and no database.
     internal sealed class Slot(PartialSaves owner, Guid messageId) : IDisposable
     {
-        public string? Content;
+        public PartialCopy? Copy;
 
         public Guid MessageId => messageId;
 
-        public void Offer(string content) => Volatile.Write(ref Content, content);
+        public void Offer(string content, string? reasoning) => Volatile.Write(ref Copy, new PartialCopy(content, reasoning));
 
         /// The reply ended: its final write carries the content, and the statement skips rows no longer streaming anyway.
         public void Dispose() => owner.slots.TryRemove(new KeyValuePair<Guid, Slot>(messageId, this));
     }
 }
+
+/// What a crash would otherwise lose of a streaming reply: its text and its reasoning so far.
+internal sealed record PartialCopy(string Content, string? Reasoning);

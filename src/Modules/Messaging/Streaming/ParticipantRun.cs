@@ -41,7 +41,7 @@ internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder 
 
                         if (transcript.PartialDue())
                         {
-                            partial.Offer(transcript.Content);
+                            partial.Offer(transcript.Content, transcript.Reasoning);
                         }
                     }
                 }

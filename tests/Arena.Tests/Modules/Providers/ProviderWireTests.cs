@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Arena.Tests.Host.Gateway;
 using Arena.Tests.Modules.Messaging;
 using Arena.Tests.Support.FakeUpstreams;
 
@@ -23,6 +24,48 @@ public sealed class ProviderWireTests : IClassFixture<UpstreamMessagingApp>
         OpenAIStream.Content("Calling."),
         .. ProviderFidelityTests.OpenAIToolCalls(),
     ];
+
+    [Theory]
+    [InlineData("streaming")]
+    [InlineData("legacy")]
+    public async Task StreamMessage_ReasoningWhileStreaming_PartialReasoningSavedAndKeptWhenTheClientLeaves(string pipeline)
+    {
+        using var client = app.As($"wire-partial-reasoning-{pipeline}");
+        var session = await app.CreateSessionAsync(client, UpstreamMessagingApp.Upstream);
+        // The second thought arrives after a partial-save interval (2 s by default), so it is offered while the reply streams.
+        app.Server.Enqueue(FakeResponse.EventStream(
+        [
+            OpenAIStream.Role(),
+            OpenAIStream.Reasoning("Weighing "),
+            FakeFrame.Delay(TimeSpan.FromSeconds(2.5)),
+            OpenAIStream.Reasoning("options."),
+            FakeFrame.Stall,
+        ]));
+
+        var response = await client.SendAsync(MessagingApp.StreamRequest(session, "think", protocol: "sse", pipeline: pipeline), HttpCompletionOption.ResponseHeadersRead);
+        using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync()))
+        {
+            var thoughts = 0;
+            while (thoughts < 2 && await reader.ReadLineAsync() is { } line)
+            {
+                thoughts += line == "event: reasoning" ? 1 : 0;
+            }
+
+            // Saved while the reply is still streaming, apart from the content.
+            await Eventually.EqualAsync("streaming|Weighing options.|", async () =>
+            {
+                var reply = (await app.MessagesAsync(client, session))[1];
+                return $"{reply.GetProperty("status").GetString()}|{reply.GetProperty("reasoning").GetString()}|{reply.GetProperty("content").GetString()}";
+            });
+        }
+
+        response.Dispose();
+        await Eventually.EqualAsync("cancelled|Weighing options.", async () =>
+        {
+            var reply = (await app.MessagesAsync(client, session))[1];
+            return $"{reply.GetProperty("status").GetString()}|{reply.GetProperty("reasoning").GetString()}";
+        });
+    }
 
     [Theory]
     [InlineData("streaming")]
