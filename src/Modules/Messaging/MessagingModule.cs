@@ -1,5 +1,6 @@
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Features;
+using Arena.Modules.Messaging.Features.ResumeStream;
 using Arena.Modules.Messaging.Features.StreamReply;
 using Arena.Modules.Messaging.Features.StreamReplyLegacy;
 using Arena.Modules.Messaging.Persistence;
@@ -19,6 +20,7 @@ public static class MessagingModule
         builder.AddMessagingPersistence();
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.PartialFlushInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero && o.FinalWriteTimeout > TimeSpan.Zero, "Arena:Messaging intervals must be positive.")
+            .Validate(o => o.ResumeGrace > TimeSpan.Zero && o.ResumeRetention > TimeSpan.Zero, "Arena:Messaging:ResumeGrace and ResumeRetention must be positive.")
             .Validate(o => o.StreamHostHeartbeat > TimeSpan.Zero && o.StreamHostLease > 2 * o.StreamHostHeartbeat, "Arena:Messaging:StreamHostLease must span more than two heartbeats.")
             .ValidateOnStart();
         builder.Services.AddSingleton<StreamRecorder>();
@@ -28,6 +30,11 @@ public static class MessagingModule
         builder.Services.AddScoped<ArrivalMerge>();
         builder.Services.AddScoped<LegacyPump>();
         builder.Services.AddSingleton<LegacyCapacity>();
+        builder.Services.AddSingleton<LiveTurns>();
+        builder.Services.AddSingleton<TurnFollower>();
+        builder.Services.AddSingleton<TurnForwarder>();
+        builder.Services.AddSingleton<TurnStops>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TurnStops>());
         return builder;
     }
 
@@ -42,6 +49,8 @@ public static class MessagingModule
         StreamReplyEndpoint.Map(api);
         LegacyStreamEndpoint.Map(api);
         ListMessages.Map(api);
+        StopTurn.Map(api);
+        ResumeStreamEndpoint.Map(api);
         return api;
     }
 }

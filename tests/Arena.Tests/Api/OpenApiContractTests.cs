@@ -128,6 +128,25 @@ public sealed class OpenApiContractTests(ContractApp app) : IClassFixture<Contra
             await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", Legacy(ApiDocument.Json($$"""{"session_id":"{{other}}","messages":[{"role":"user","content":"Busy?"}]}""")));
         });
 
+        const string resume = "GET /api/sessions/{id}/stream";
+        // The turn above has ended, so a resume replays it from the stored rows.
+        var replayed = await Call(alice, resume, HttpMethod.Get, $"/api/sessions/{session}/stream");
+        Assert.Contains("d:", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await Call(alice, resume, HttpMethod.Get, $"/api/sessions/{session}/stream?last_event_id=first");
+        await Call(anonymous, resume, HttpMethod.Get, $"/api/sessions/{session}/stream");
+        await Call(bob, resume, HttpMethod.Get, $"/api/sessions/{session}/stream");
+        var quiet = JsonNode.Parse(await (await alice.PostAsync("/api/sessions", ApiDocument.Json("""{"mode":"direct","model_a":"mock-echo"}"""))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await Call(alice, resume, HttpMethod.Get, $"/api/sessions/{quiet}/stream");
+        // A turn streaming on an instance that recorded no address (one that has not finished starting) cannot be followed.
+        var unreachable = JsonNode.Parse(await (await alice.PostAsync("/api/sessions", ApiDocument.Json("""{"mode":"direct","model_a":"mock-echo"}"""))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        await StreamingElsewhereAsync(Guid.Parse(unreachable));
+        await Call(alice, resume, HttpMethod.Get, $"/api/sessions/{unreachable}/stream");
+
+        const string stop = "POST /api/sessions/{id}/stop";
+        await Call(alice, stop, HttpMethod.Post, $"/api/sessions/{quiet}/stop");
+        await Call(anonymous, stop, HttpMethod.Post, $"/api/sessions/{quiet}/stop");
+        await Call(bob, stop, HttpMethod.Post, $"/api/sessions/{quiet}/stop");
+
         const string vote = "POST /api/sessions/{id}/vote";
         var battle = JsonNode.Parse(await (await Call(alice, create, HttpMethod.Post, "/api/sessions", ApiDocument.Json("""{"mode":"battle"}"""))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
         await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"a"}"""));
@@ -187,6 +206,23 @@ public sealed class OpenApiContractTests(ContractApp app) : IClassFixture<Contra
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         var documented = operations.SelectMany(o => o.Value["responses"]!.AsObject().Select(r => $"{o.Key} {r.Key}")).ToHashSet();
         Assert.Empty(documented.Except(covered).Order(StringComparer.Ordinal));
+    }
+
+    /// A user message and its reply left streaming by an instance this one has no address for.
+    private async Task StreamingElsewhereAsync(Guid session)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var insert = new Npgsql.NpgsqlCommand(
+            "INSERT INTO messaging.messages (id, session_id, role, content, status, created_at, updated_at) VALUES (@user, @session, 'user', 'Elsewhere?', 'success', now(), now()); " +
+            "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at) " +
+            "VALUES (@reply, @session, 'assistant', '', @user, 'mock-echo', 'a', 'streaming', @host, now(), now());",
+            connection);
+        insert.Parameters.AddWithValue("user", Guid.NewGuid());
+        insert.Parameters.AddWithValue("reply", Guid.NewGuid());
+        insert.Parameters.AddWithValue("session", session);
+        insert.Parameters.AddWithValue("host", Guid.NewGuid());
+        await insert.ExecuteNonQueryAsync();
     }
 
     /// A reply that stalls on the legacy pipeline keeps the session busy and fills that pipeline's pool of one, so that a

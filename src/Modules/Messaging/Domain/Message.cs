@@ -54,6 +54,10 @@ internal sealed class Message
     /// Serialized <see cref="MessageMetadata"/>, stored as jsonb and written whole at the end of a participant.
     public string? Metadata { get; set; }
 
+    /// Serialized <see cref="ReplyPositions"/>, stored as jsonb when the turn ends, so that a resume served from this row
+    /// continues exactly after the position a client had.
+    public string? StreamPositions { get; set; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -39,4 +39,24 @@ internal sealed class MessagingOptions
 
     /// Bounds the last writes of a stream, which must run even after the client went away.
     public TimeSpan FinalWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// Whether a stream request that does not say <c>resumable</c> is resumable: its generation then outlives a client
+    /// that disconnects, for <see cref="ResumeGrace"/>.
+    public bool ResumableByDefault { get; set; }
+
+    /// How long a resumable turn keeps generating with no client attached before it is cancelled as a disconnect would.
+    public TimeSpan ResumeGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// How long this process keeps the events of an ended turn in memory, so that a resume replays them exactly; past
+    /// it a resume within the same window is served from the stored rows, and after it answers 204.
+    public TimeSpan ResumeRetention { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// The most events a turn keeps in memory for resumes; a longer turn still streams to the client that started it,
+    /// and a resume past the limit is served from the stored rows once the turn ended.
+    [Range(16, 10_000_000)]
+    public int ResumeBufferEvents { get; set; } = 100_000;
+
+    /// How the other instances reach this one (for example <c>http://arena-2:8080</c>), recorded with its stream lease so
+    /// that a resume reaching another instance is forwarded here. Empty: the first address the server listens on.
+    public string? InstanceAddress { get; set; }
 }

@@ -9,4 +9,7 @@ internal sealed class StreamHost
     public DateTimeOffset StartedAt { get; init; }
 
     public DateTimeOffset HeartbeatAt { get; set; }
+
+    /// Where other instances reach this one's API (scheme, host and port), to forward a resume of a turn it generates.
+    public string? Address { get; set; }
 }

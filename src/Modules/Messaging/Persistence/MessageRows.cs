@@ -33,6 +33,16 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         "UPDATE messaging.messages AS m SET content = p.content, reasoning = p.reasoning, updated_at = $4 " +
         "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS p(id, content, reasoning) WHERE m.id = p.id AND m.status = 'streaming'";
 
+    internal sealed record StoredReply(Guid Id, Participant Participant, string Model, string Content, MessageStatus Status, string? Metadata, Guid? StreamHostId, DateTimeOffset UpdatedAt, string? Positions);
+
+    private const string StreamingSql = "SELECT EXISTS (SELECT 1 FROM messaging.messages WHERE session_id = $1 AND status = 'streaming')";
+
+    // The replies of the session's newest user message: the last turn, ended or not.
+    private const string LatestTurnSql =
+        "SELECT id, participant, model, content, status, metadata, stream_host_id, updated_at, stream_positions FROM messaging.messages " +
+        "WHERE parent_id = (SELECT id FROM messaging.messages WHERE session_id = $1 AND role = 'user' ORDER BY created_at DESC LIMIT 1) " +
+        "ORDER BY participant";
+
     /// Loads the session's history and inserts the new turn in one round trip; null history when a stream already runs
     /// on the session (the one-stream-per-session index refused the placeholders, and nothing was inserted).
     public async Task<List<HistoryEntry>?> StartTurnAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<Placeholder> replies, Guid hostId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -100,6 +110,53 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = contents });
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = reasonings, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> AnyStreamingAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(StreamingSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<List<StoredReply>> LatestTurnAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(LatestTurnSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        var replies = new List<StoredReply>(2);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            replies.Add(new StoredReply(
+                reader.GetGuid(0),
+                reader.GetString(1) == "a" ? Participant.A : Participant.B,
+                reader.GetString(2),
+                reader.GetString(3),
+                Enum.Parse<MessageStatus>(reader.GetString(4), ignoreCase: true),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetGuid(6),
+                reader.GetFieldValue<DateTimeOffset>(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+
+        return replies;
+    }
+
+    public async Task SavePositionsAsync(Guid[] ids, string[] positions, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            "UPDATE messaging.messages AS m SET stream_positions = p.positions::jsonb FROM unnest($1::uuid[], $2::text[]) AS p(id, positions) WHERE m.id = p.id");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = positions });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task NotifyAsync(string channel, string payload, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT pg_notify($1, $2)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = channel });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -38,6 +38,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.Participant).HasConversion(p => p.ToString()!.ToLowerInvariant(), v => Enum.Parse<Participant>(v, true)).HasMaxLength(1);
         message.Property(m => m.Model).HasMaxLength(200);
         message.Property(m => m.Metadata).HasColumnType("jsonb");
+        message.Property(m => m.StreamPositions).HasColumnType("jsonb");
         message.HasIndex(m => new { m.SessionId, m.CreatedAt });
         // The "one stream at a time per session" rule lives in the database so that it holds across requests and instances:
         // a second start fails on insert. The stream-host sweep releases rows a dead process left behind.

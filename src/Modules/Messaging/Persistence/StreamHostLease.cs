@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Providers.Contracts;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +23,7 @@ internal sealed partial class StreamHostLease(
     TimeProvider clock,
     IOptions<MessagingOptions> options,
     StreamTelemetry telemetry,
+    IServiceProvider services,
     ILogger<StreamHostLease> logger) : BackgroundService
 {
     // A final write the database keeps refusing is given up after this many heartbeats, so its session is not blocked for good.
@@ -27,7 +31,41 @@ internal sealed partial class StreamHostLease(
 
     private readonly ConcurrentQueue<(FinalWrite End, int Attempts)> unsettled = new();
 
+    private string? address;
+
     public Guid Id { get; } = Guid.CreateVersion7();
+
+    /// The configured address, else the first one the server listens on (known only once it started, so read every renewal
+    /// until found); a wildcard host becomes the machine's name.
+    private string? Address()
+    {
+        if (address is not null)
+        {
+            return address;
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Value.InstanceAddress))
+        {
+            return address = options.Value.InstanceAddress;
+        }
+
+        // Before the server started, the feature holds the configured addresses, not the ones bound.
+        if (services.GetService<IHostApplicationLifetime>() is not { ApplicationStarted.IsCancellationRequested: true })
+        {
+            return null;
+        }
+
+        var listening = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (listening is null)
+        {
+            return null;
+        }
+
+        return address = listening.Replace("://+", "://" + Environment.MachineName, StringComparison.Ordinal)
+            .Replace("://*", "://" + Environment.MachineName, StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://" + Environment.MachineName, StringComparison.Ordinal)
+            .Replace("://[::]", "://" + Environment.MachineName, StringComparison.Ordinal);
+    }
 
     public void RetryLater(FinalWrite end) => unsettled.Enqueue((end, 1));
 
@@ -39,7 +77,7 @@ internal sealed partial class StreamHostLease(
         var lease = options.Value.StreamHostLease;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO messaging.stream_hosts (id, started_at, heartbeat_at) VALUES ({Id}, now(), now()) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()",
+            $"INSERT INTO messaging.stream_hosts (id, started_at, heartbeat_at, address) VALUES ({Id}, now(), now(), NULLIF({Address() ?? ""}, '')) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), address = excluded.address",
             cancellationToken);
 
         var interrupted = await InterruptLapsedAsync(db, lease, cancellationToken);

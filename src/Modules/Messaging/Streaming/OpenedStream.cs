@@ -14,7 +14,8 @@ internal enum StreamProtocol
 internal sealed record ParticipantPlan(Participant Participant, string Model, Guid MessageId, IReadOnlyList<ChatTurn> Turns, bool Anonymous = false);
 
 /// A stream that passed every check and whose rows exist: from here on, errors travel inside the stream.
-internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace)
+/// A resumable stream's generation outlives its client's connection (see <see cref="LiveTurn"/>).
+internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace, Guid SessionId, bool Resumable)
 {
     public bool IsCompare => Participants.Count > 1;
 }

@@ -21,9 +21,11 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
     internal sealed record Opening(IResult? Problem, OpenedStream? Stream);
 
-    public async Task<Opening> OpenAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken)
+    /// <paramref name="resumable"/> says whether the calling pipeline can run a turn detached from its request; where it
+    /// cannot, <c>"resumable": true</c> is refused and the deployment's default does not apply.
+    public async Task<Opening> OpenAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken, bool resumable = false)
     {
-        var opening = await CheckAsync(context, trace, cancellationToken);
+        var opening = await CheckAsync(context, trace, resumable, cancellationToken);
         if (opening.Stream is null)
         {
             trace.Refused(opening.Problem!);
@@ -36,7 +38,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         return opening;
     }
 
-    private async Task<Opening> CheckAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken)
+    private async Task<Opening> CheckAsync(HttpContext context, StreamTrace trace, bool resumableSupported, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var request = context.Request;
@@ -83,6 +85,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
         string content;
         Guid sessionId;
+        bool resumable;
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -93,6 +96,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
             var errors = new Dictionary<string, string[]>();
             sessionId = ReadSessionId(document.RootElement, errors);
             content = ReadNewTurn(document.RootElement, errors);
+            resumable = ReadResumable(document.RootElement, errors, resumableSupported, settings.ResumableByDefault);
             if (errors.Count > 0)
             {
                 return new Opening(TypedResults.ValidationProblem(errors), null);
@@ -145,7 +149,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
         var anonymous = session is { Battle: true, RevealedAt: null };
         var participants = replies.ConvertAll(reply => Plan(reply, history, content, settings.HistoryBudget, anonymous));
-        return new Opening(null, new OpenedStream(protocol, participants, trace));
+        return new Opening(null, new OpenedStream(protocol, participants, trace, session.Id, resumable));
     }
 
     private static Opening Invalid(string field, string message) =>
@@ -166,6 +170,28 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
         }
 
         return id;
+    }
+
+    private static bool ReadResumable(JsonElement body, Dictionary<string, string[]> errors, bool supported, bool byDefault)
+    {
+        if (!body.TryGetProperty("resumable", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return supported && byDefault;
+        }
+
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            errors["resumable"] = ["'resumable' must be true or false."];
+            return false;
+        }
+
+        if (value.ValueKind == JsonValueKind.True && !supported)
+        {
+            errors["resumable"] = ["The legacy pipeline does not run resumable turns; send the message without 'resumable'."];
+            return false;
+        }
+
+        return value.ValueKind == JsonValueKind.True;
     }
 
     /// The new turn is the last user message; earlier ones in the body are ignored because the server keeps the history.

@@ -290,7 +290,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
         }
     }
 
-    private static async Task<JsonElement> AssistantAsync(HttpClient client, Guid session, string participant)
+    internal static async Task<JsonElement> AssistantAsync(HttpClient client, Guid session, string participant)
     {
         var response = await client.GetAsync($"/api/sessions/{session}/messages");
         var items = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("items").EnumerateArray();

@@ -14,11 +14,12 @@ namespace Arena.Modules.Messaging.Features.StreamReplyLegacy;
 /// synchronously, then joins the threads. Gate, participant run and wire writers are the streaming pipeline's.
 internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> options)
 {
-    public void Run(HttpContext context, OpenedStream stream)
+    /// Every event also goes to <paramref name="turn"/>, for resumes; its token stops the pump like a disconnect.
+    public void Run(HttpContext context, OpenedStream stream, LiveTurn turn)
     {
         var settings = options.Value;
         using var queue = new BlockingCollection<StreamEvent>(boundedCapacity: 64);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, turn.Token);
         var remaining = stream.Participants.Count;
         var threads = new List<Thread>(stream.Participants.Count);
         foreach (var plan in stream.Participants)
@@ -64,6 +65,7 @@ internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> 
                     streamEvent = StreamKeepAlive.Instance;
                 }
 
+                turn.Append(streamEvent);
                 if (writer.Write(streamEvent, buffer) || !headersSent)
                 {
                     headersSent = true;
@@ -76,9 +78,9 @@ internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> 
                 Send(body, buffer);
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        catch (Exception exception) when (exception is OperationCanceledException or IOException && (context.RequestAborted.IsCancellationRequested || turn.Token.IsCancellationRequested))
         {
-            // The client went away; the threads save their partial replies as cancelled.
+            // The client went away or the turn was stopped; the threads save their partial replies as cancelled.
         }
         finally
         {

@@ -20,7 +20,7 @@ internal static class LegacyStreamEndpoint
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes) =>
         StreamReplyDescription.DispatchOnly(routes.MapPost(StreamReplyDescription.Pattern, HandleAsync).WithName(Name)).ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump, LegacyCapacity capacity, StreamTelemetry telemetry)
+    private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump, LegacyCapacity capacity, StreamTelemetry telemetry, LiveTurns turns)
     {
         StreamResponse.MarkPipeline(context, Pipeline);
         using var trace = telemetry.Begin(Pipeline, context.RequestAborted);
@@ -48,7 +48,16 @@ internal static class LegacyStreamEndpoint
             StreamResponse.PrepareStream(context);
             // The legacy model writes with blocking calls; Kestrel forbids them unless a response opts in, and only this one does.
             context.Features.GetRequiredFeature<IHttpBodyControlFeature>().AllowSynchronousIO = true;
-            await Task.Factory.StartNew(() => pump.Run(context, stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var turn = turns.Begin(stream);
+            try
+            {
+                await Task.Factory.StartNew(() => pump.Run(context, stream, turn), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            finally
+            {
+                await turns.CompleteAsync(turn);
+            }
+
             trace.Completed();
         }
         finally

@@ -80,6 +80,10 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("stream_host_id");
 
+                    b.Property<string>("StreamPositions")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("stream_positions");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -103,6 +107,10 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<string>("Address")
+                        .HasColumnType("text")
+                        .HasColumnName("address");
 
                     b.Property<DateTimeOffset>("HeartbeatAt")
                         .HasColumnType("timestamp with time zone")

@@ -113,6 +113,8 @@ internal sealed class DataWireWriter : StreamWireWriter
         return true;
     }
 
+    public override bool Sends(StreamEvent streamEvent) => streamEvent is StreamDelta or StreamFailed or StreamFinished;
+
     public override bool WriteEnd(IBufferWriter<byte> output) => false;
 
     private static void Prefix(IBufferWriter<byte> output, Participant participant, byte kind)

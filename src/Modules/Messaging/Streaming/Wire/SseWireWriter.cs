@@ -5,8 +5,8 @@ using Arena.Modules.Messaging.Domain;
 
 namespace Arena.Modules.Messaging.Streaming.Wire;
 
-/// Standard Server-Sent Events: <c>id</c> (increasing within the response), <c>event</c> (start, delta, reasoning,
-/// tool_call, finish, error, done)
+/// Standard Server-Sent Events: <c>id</c> (the event's position in its turn, so the same in every response that carries
+/// it), <c>event</c> (start, delta, reasoning, tool_call, finish, error, done)
 /// and one snake_case JSON <c>data</c> line per event; a comment line keeps an idle connection alive.
 internal sealed class SseWireWriter : StreamWireWriter
 {
@@ -127,6 +127,10 @@ internal sealed class SseWireWriter : StreamWireWriter
         End(json, output);
         return true;
     }
+
+    public override bool Sends(StreamEvent streamEvent) => streamEvent is not StreamKeepAlive;
+
+    public override void ContinueAfter(long position) => lastId = position;
 
     public override bool WriteEnd(IBufferWriter<byte> output)
     {

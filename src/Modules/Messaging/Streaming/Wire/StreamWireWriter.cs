@@ -20,6 +20,14 @@ internal abstract class StreamWireWriter
     /// Writes the event; false when this protocol sends nothing for it (then there is nothing to flush).
     public abstract bool Write(StreamEvent streamEvent, IBufferWriter<byte> output);
 
+    /// Whether this protocol sends anything for the event: what a resume position counts.
+    public abstract bool Sends(StreamEvent streamEvent);
+
+    /// Numbers the next event as following <paramref name="position"/>, for a response that starts mid-turn.
+    public virtual void ContinueAfter(long position)
+    {
+    }
+
     /// Writes what closes the response after the last event; false when this protocol sends nothing.
     public abstract bool WriteEnd(IBufferWriter<byte> output);
 

@@ -1,0 +1,132 @@
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Persistence;
+using Arena.Modules.Messaging.Streaming;
+using Arena.Modules.Messaging.Streaming.Wire;
+using Arena.Modules.Providers.Contracts;
+using Microsoft.AspNetCore.Http;
+
+namespace Arena.Modules.Messaging.Features.ResumeStream;
+
+/// An ended turn that no instance holds in memory, replayed from its rows. When the turn's positions were stored (every
+/// turn whose instance lived to its end), the replay rebuilds exactly the events the turn sent, with their ids: each delta
+/// is the slice of the stored content it carried. Otherwise (the instance died: the replies are <c>interrupted</c>) the
+/// turn starts over, coalesced per participant: its start, its whole stored content as one delta, its end; a client that
+/// sees a <c>start</c> again replaces what it had. A reply's end is <c>finish</c> for a success, <c>error</c> then
+/// <c>finish</c> for a failure, and <c>error</c> with code <c>cancelled</c> or <c>interrupted</c> for a stopped reply or
+/// one whose instance died.
+internal static class StoredTurnReplay
+{
+    public static async Task WriteAsync(HttpContext context, IReadOnlyList<MessageRows.StoredReply> replies, StreamProtocol protocol, long after, CancellationToken cancellationToken)
+    {
+        var (events, done) = Rebuild(replies);
+        var writer = StreamWireWriter.For(protocol);
+        var body = context.Response.BodyWriter;
+        // SSE positions are the ids; data positions count the lines the protocol sends.
+        long line = 0;
+        foreach (var (id, streamEvent) in events)
+        {
+            if (!writer.Sends(streamEvent))
+            {
+                continue;
+            }
+
+            var position = protocol == StreamProtocol.Sse ? id : ++line;
+            if (position > after)
+            {
+                writer.ContinueAfter(position - 1);
+                writer.Write(streamEvent, body);
+            }
+        }
+
+        if (done > after)
+        {
+            writer.ContinueAfter(done - 1);
+            writer.WriteEnd(body);
+        }
+
+        try
+        {
+            await body.FlushAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+
+    private static (List<(long Id, StreamEvent Event)> Events, long Done) Rebuild(IReadOnlyList<MessageRows.StoredReply> replies)
+    {
+        var positions = replies.Select(r => ReplyPositions.Deserialize(r.Positions)).ToList();
+        var events = new List<(long Id, StreamEvent Event)>();
+        if (positions.TrueForAll(p => p is not null))
+        {
+            for (var i = 0; i < replies.Count; i++)
+            {
+                var (reply, at) = (replies[i], positions[i]!);
+                events.Add((at.Start, new StreamStarted(reply.Participant, reply.Id, reply.Model)));
+                var from = 0;
+                for (var d = 0; d < at.Deltas.Length; d++)
+                {
+                    // The last delta also carries anything stored after it (a chunk the stop caught between row and event).
+                    var to = d == at.Deltas.Length - 1 ? reply.Content.Length : (int)Math.Min(at.Deltas[d][1], reply.Content.Length);
+                    events.Add((at.Deltas[d][0], new StreamDelta(reply.Participant, reply.Content[from..Math.Max(from, to)])));
+                    from = Math.Max(from, to);
+                }
+
+                if (at.Error is { } error)
+                {
+                    events.Add((error, Failure(reply)));
+                }
+
+                if (at.End is { } end)
+                {
+                    events.Add((end, Finish(reply)));
+                }
+            }
+
+            events.Sort((x, y) => x.Id.CompareTo(y.Id));
+            return (events, positions.Max(p => p!.Done));
+        }
+
+        foreach (var reply in replies)
+        {
+            events.Add((events.Count + 1, new StreamStarted(reply.Participant, reply.Id, reply.Model)));
+            if (reply.Content.Length > 0)
+            {
+                events.Add((events.Count + 1, new StreamDelta(reply.Participant, reply.Content)));
+            }
+
+            if (reply.Status != MessageStatus.Success)
+            {
+                events.Add((events.Count + 1, Failure(reply)));
+            }
+
+            if (reply.Status is MessageStatus.Success or MessageStatus.Error)
+            {
+                events.Add((events.Count + 1, Finish(reply)));
+            }
+        }
+
+        return (events, events.Count + 1);
+    }
+
+    private static StreamFailed Failure(MessageRows.StoredReply reply) => reply.Status switch
+    {
+        MessageStatus.Cancelled => new StreamFailed(reply.Participant, "cancelled", "The reply was stopped before it ended."),
+        MessageStatus.Interrupted => new StreamFailed(reply.Participant, "interrupted", "The instance generating the reply stopped; this is what was saved."),
+        _ => MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error
+            ? new StreamFailed(reply.Participant, error.Code, error.Message)
+            : new StreamFailed(reply.Participant, WireNames.Of(CompletionErrorCode.Unknown), "The reply failed."),
+    };
+
+    private static StreamFinished Finish(MessageRows.StoredReply reply)
+    {
+        var metadata = MessageMetadata.Deserialize(reply.Metadata);
+        return new StreamFinished(
+            reply.Participant,
+            metadata?.FinishReason ?? WireNames.Of(FinishReason.Stop),
+            metadata?.Usage is { } usage ? new TokenUsage(usage.PromptTokens, usage.CompletionTokens) : null,
+            metadata?.TtftMs,
+            metadata?.DurationMs ?? 0);
+    }
+}

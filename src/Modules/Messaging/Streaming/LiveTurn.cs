@@ -1,0 +1,255 @@
+using Arena.Modules.Messaging.Domain;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+/// One turn as the process generating it sees it: the events so far (what a resume replays), a token that stops it from
+/// any request, and the clients attached to it. The one writer (whoever drains the turn's merge) appends; any number of
+/// followers read up to the published count without a lock, so an event costs an array store, one fenced counter write
+/// and, only while a follower waits, one wake-up. The position of an event is its index plus one: the SSE id it travels
+/// with, in every response that carries it.
+internal sealed class LiveTurn : IDisposable
+{
+    private const int SegmentSize = 512;
+
+    // Room past the limit for the events that close a stopped turn, so its followers always see its end.
+    private const int ClosingRoom = 8;
+
+    private readonly StreamEvent[]?[] segments;
+    private readonly int limit;
+    private readonly CancellationTokenSource stop = new();
+    private readonly TaskCompletionSource ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock clientsLock = new();
+    private readonly HashSet<Participant> finished = [];
+    private readonly ITimer? grace;
+    private readonly TimeSpan graceDelay;
+    private TaskCompletionSource? signal;
+    private int published;
+    private int clients;
+    private bool overflowed;
+    private bool closed;
+
+    public LiveTurn(OpenedStream stream, int limit, TimeSpan graceDelay, TimeProvider clock)
+    {
+        Stream = stream;
+        this.limit = limit;
+        this.graceDelay = graceDelay;
+        segments = new StreamEvent[]?[((limit + ClosingRoom) / SegmentSize) + 1];
+        if (stream.Resumable)
+        {
+            grace = clock.CreateTimer(static state => ((LiveTurn)state!).GraceExpired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public OpenedStream Stream { get; }
+
+    public Guid SessionId => Stream.SessionId;
+
+    /// Cancelled by <see cref="Stop"/>, or when a resumable turn stayed without a client for its grace period.
+    public CancellationToken Token => stop.Token;
+
+    public int Count => Volatile.Read(ref published);
+
+    public bool IsEnded => ended.Task.IsCompleted;
+
+    /// Completes once the turn's rows are settled and its last event is published.
+    public Task Ended => ended.Task;
+
+    /// True when the turn had more events than the buffer keeps: followers reaching the limit cannot be served live.
+    public bool Overflowed => Volatile.Read(ref overflowed);
+
+    public DateTimeOffset? EndedAt { get; private set; }
+
+    public StreamEvent this[int index] => segments[index / SegmentSize]![index % SegmentSize];
+
+    public void Append(StreamEvent streamEvent)
+    {
+        if (streamEvent is StreamKeepAlive)
+        {
+            return;
+        }
+
+        if (streamEvent is StreamFinished { Participant: var participant })
+        {
+            finished.Add(participant);
+        }
+
+        if (published >= limit)
+        {
+            Volatile.Write(ref overflowed, true);
+            // A resumable turn reaches its clients only through the buffer: rather than a gap, it ends as stopped.
+            if (Stream.Resumable)
+            {
+                Stop();
+            }
+
+            return;
+        }
+
+        Publish(streamEvent);
+    }
+
+    /// Called once, by the writer, after the merge ended and the rows are settled. A participant that never finished was
+    /// cancelled (a stop, a lapsed grace, or the client of a non-resumable turn leaving): its followers read that as an error.
+    public void Close()
+    {
+        if (closed)
+        {
+            return;
+        }
+
+        closed = true;
+        foreach (var plan in Stream.Participants)
+        {
+            if (!finished.Contains(plan.Participant))
+            {
+                Publish(new StreamFailed(plan.Participant, "cancelled", "The reply was stopped before it ended."));
+            }
+        }
+    }
+
+    /// After <see cref="Close"/>: followers write the end, and <see cref="Ended"/> completes.
+    public void MarkEnded(DateTimeOffset now)
+    {
+        EndedAt = now;
+        grace?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        ended.TrySetResult();
+        Wake();
+    }
+
+    /// Where each reply's events sit in the turn, once closed; null when the buffer overflowed and some are missing.
+    public Dictionary<Guid, ReplyPositions>? Positions()
+    {
+        if (Overflowed)
+        {
+            return null;
+        }
+
+        var count = Count;
+        var byParticipant = new Dictionary<Participant, (long Start, List<long[]> Deltas, long? Error, long? End, long Length)>();
+        for (var i = 0; i < count; i++)
+        {
+            long id = i + 1;
+            switch (this[i])
+            {
+                case StreamStarted started:
+                    byParticipant[started.Participant] = (id, [], null, null, 0);
+                    break;
+                case StreamDelta delta when byParticipant.TryGetValue(delta.Participant, out var reply):
+                    var end = reply.Length + delta.Content.Length;
+                    reply.Deltas.Add([id, end]);
+                    byParticipant[delta.Participant] = reply with { Length = end };
+                    break;
+                case StreamFailed failed when byParticipant.TryGetValue(failed.Participant, out var reply):
+                    byParticipant[failed.Participant] = reply with { Error = id };
+                    break;
+                case StreamFinished done when byParticipant.TryGetValue(done.Participant, out var reply):
+                    byParticipant[done.Participant] = reply with { End = id };
+                    break;
+            }
+        }
+
+        var positions = new Dictionary<Guid, ReplyPositions>();
+        foreach (var plan in Stream.Participants)
+        {
+            if (byParticipant.TryGetValue(plan.Participant, out var reply))
+            {
+                positions[plan.MessageId] = new ReplyPositions(reply.Start, [.. reply.Deltas], reply.Error, reply.End, count + 1);
+            }
+        }
+
+        return positions;
+    }
+
+    public void Stop()
+    {
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The turn was already dropped from memory; nothing runs any more.
+        }
+    }
+
+    public void Attach()
+    {
+        lock (clientsLock)
+        {
+            clients++;
+            grace?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public void Detach()
+    {
+        lock (clientsLock)
+        {
+            if (--clients == 0 && !IsEnded)
+            {
+                grace?.Change(graceDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// True when an event past <paramref name="position"/> is published or the turn ended; false after the timeout.
+    public async Task<bool> WaitBeyondAsync(int position, TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (Count > position || IsEnded)
+        {
+            return true;
+        }
+
+        var waiter = Volatile.Read(ref signal);
+        if (waiter is null)
+        {
+            var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = Interlocked.CompareExchange(ref signal, fresh, null) ?? fresh;
+        }
+
+        // The exchange above is a full fence, so an event published before it is seen here, and one published after it
+        // wakes the waiter.
+        if (Count > position || IsEnded)
+        {
+            return true;
+        }
+
+        await waiter.Task.WaitAsync(timeout, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
+        return waiter.Task.IsCompleted;
+    }
+
+    public void Dispose()
+    {
+        grace?.Dispose();
+        stop.Dispose();
+    }
+
+    private void Publish(StreamEvent streamEvent)
+    {
+        var index = published;
+        var segment = segments[index / SegmentSize] ??= new StreamEvent[SegmentSize];
+        segment[index % SegmentSize] = streamEvent;
+        // A full fence: the event is visible before the count, and the count before the waiter is read.
+        Interlocked.Exchange(ref published, index + 1);
+        if (Volatile.Read(ref signal) is not null)
+        {
+            Wake();
+        }
+    }
+
+    private void Wake() => Interlocked.Exchange(ref signal, null)?.TrySetResult();
+
+    private void GraceExpired()
+    {
+        lock (clientsLock)
+        {
+            if (clients > 0)
+            {
+                return;
+            }
+        }
+
+        Stop();
+    }
+}

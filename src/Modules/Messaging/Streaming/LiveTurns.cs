@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Persistence;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Arena.Modules.Messaging.Streaming;
+
+/// The turns this process generates, one per session (the database allows one streaming turn per session), kept for
+/// <see cref="MessagingOptions.ResumeRetention"/> after they end so that a resume replays their exact events.
+internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows rows, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<LiveTurns> logger)
+{
+    private readonly ConcurrentDictionary<Guid, LiveTurn> turns = new();
+
+    public LiveTurn Begin(OpenedStream stream)
+    {
+        var settings = options.Value;
+        var turn = new LiveTurn(stream, settings.ResumeBufferEvents, settings.ResumeGrace, clock);
+        // A new turn can only start once the previous one's rows are settled, so whatever it replaces has ended.
+        if (turns.TryGetValue(stream.SessionId, out var previous))
+        {
+            previous.Dispose();
+        }
+
+        turns[stream.SessionId] = turn;
+        return turn;
+    }
+
+    public LiveTurn? Find(Guid sessionId) => turns.TryGetValue(sessionId, out var turn) ? turn : null;
+
+    /// Ends the turn's life in this process: its positions are stored with its rows (so a resume from the database continues
+    /// exactly), then its followers see the end, and it is forgotten after the retention window. Never throws.
+    public async Task CompleteAsync(LiveTurn turn)
+    {
+        turn.Close();
+        if (turn.Positions() is { Count: > 0 } positions)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(options.Value.FinalWriteTimeout);
+                await rows.SavePositionsAsync([.. positions.Keys], [.. positions.Values.Select(p => p.Serialize())], timeout.Token);
+            }
+            catch (Exception exception)
+            {
+                // A resume from the database then starts the turn over, which its clients are told to expect.
+                LogPositionsFailed(logger, turn.SessionId, exception);
+            }
+        }
+
+        turn.MarkEnded(clock.GetUtcNow());
+        _ = ForgetLaterAsync(turn);
+    }
+
+    /// Runs a resumable turn on its own, in a scope of its own, so that it outlives the request that started it; only its
+    /// token (a stop, or a grace period without clients) cancels it.
+    public void RunDetached(LiveTurn turn, IStreamQuery<StreamEvent> request) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            await foreach (var streamEvent in mediator.CreateStream(request, turn.Token))
+            {
+                turn.Append(streamEvent);
+            }
+        }
+        catch (OperationCanceledException) when (turn.Token.IsCancellationRequested)
+        {
+            LogStopped(logger, turn.SessionId);
+        }
+        catch (Exception exception)
+        {
+            LogDetachedFailed(logger, turn.SessionId, exception);
+        }
+        finally
+        {
+            await CompleteAsync(turn);
+        }
+    });
+
+    private async Task ForgetLaterAsync(LiveTurn turn)
+    {
+        await Task.Delay(options.Value.ResumeRetention, clock);
+        if (turns.TryRemove(new KeyValuePair<Guid, LiveTurn>(turn.SessionId, turn)))
+        {
+            turn.Dispose();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Could not save the stream positions of session {SessionId}'s turn")]
+    private static partial void LogPositionsFailed(ILogger logger, Guid sessionId, Exception exception);
+
+    [LoggerMessage(LogLevel.Information, "The resumable turn of session {SessionId} was stopped")]
+    private static partial void LogStopped(ILogger logger, Guid sessionId);
+
+    [LoggerMessage(LogLevel.Error, "The resumable turn of session {SessionId} failed")]
+    private static partial void LogDetachedFailed(ILogger logger, Guid sessionId, Exception exception);
+}

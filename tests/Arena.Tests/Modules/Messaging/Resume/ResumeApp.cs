@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Arena.Tests.Support;
+using Arena.Tests.Support.FakeUpstreams;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Arena.Tests.Modules.Messaging.Resume;
+
+/// Two Hosts on one database, and two models (<c>paced-a</c>, <c>paced-b</c>) served by the real OpenAI client from one
+/// fake upstream whose scripts the tests pace. The heartbeat is short, so that each Host records its address quickly.
+public sealed class ResumeApp : MessagingApp, IAsyncLifetime
+{
+    public const string PacedA = "paced-a";
+    public const string PacedB = "paced-b";
+
+    private IDictionary<string, string?> settings = new Dictionary<string, string?>();
+    private WebApplicationFactory<Program>? second;
+
+    public FakeUpstream Server { get; } = FakeUpstream.Start();
+
+    /// The second Host, on the same database.
+    public Uri SecondAddress { get; private set; } = null!;
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        base.Configure(settings);
+        settings["Arena:Providers:paced:Kind"] = "openai";
+        settings["Arena:Providers:paced:BaseUrl"] = Server.OpenAIBaseUrl.ToString();
+        settings["Arena:Providers:paced:ApiKey"] = "sk-fake-key";
+        settings["Arena:Models:paced-a:Provider"] = "paced";
+        settings["Arena:Models:paced-a:ProviderModel"] = "gpt-test";
+        settings["Arena:Models:paced-b:Provider"] = "paced";
+        settings["Arena:Models:paced-b:ProviderModel"] = "gpt-test";
+        settings["Arena:Messaging:StreamHostHeartbeat"] = "00:00:00.200";
+        settings["Arena:Messaging:StreamHostLease"] = "00:00:15";
+        this.settings = settings;
+    }
+
+    public new async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var copy = new Dictionary<string, string?>(settings) { ["Arena:Database:MigrateOnStartup"] = "false" };
+        second = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseEnvironment("Testing");
+            host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(copy));
+        });
+        second.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        second.StartServer();
+        SecondAddress = new Uri(second.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    public HttpClient AtSecond(string user)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = SecondAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(user));
+        return client;
+    }
+
+    public new async Task DisposeAsync()
+    {
+        if (second is not null)
+        {
+            await second.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    /// A reply in four chunks with a pause after each, so that a test can read part of it and drop the connection.
+    public static FakeResponse Paced(string word, TimeSpan pause) => FakeResponse.EventStream(
+        OpenAIStream.Role(),
+        OpenAIStream.Content($"{word} one, "),
+        FakeFrame.Delay(pause),
+        OpenAIStream.Content($"{word} two, "),
+        FakeFrame.Delay(pause),
+        OpenAIStream.Content($"{word} \"three\" é, "),
+        FakeFrame.Delay(pause),
+        OpenAIStream.Content($"{word} four."),
+        OpenAIStream.Finish(),
+        OpenAIStream.Usage(5, 4),
+        OpenAIStream.Done);
+
+    public static HttpRequestMessage ResumableRequest(Guid sessionId, string content, bool resumable = true)
+    {
+        var body = JsonSerializer.Serialize(new { session_id = sessionId, messages = new[] { new { role = "user", content } }, resumable });
+        return new HttpRequestMessage(HttpMethod.Post, "/api/messages/stream?protocol=sse") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+    }
+
+    public async Task WaitForPositionsAsync(Guid sessionId, int replies)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM messaging.messages WHERE session_id = @id AND stream_positions IS NOT NULL", connection);
+            command.Parameters.AddWithValue("id", sessionId);
+            if ((long)(await command.ExecuteScalarAsync())! >= replies)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the turn's positions were never stored");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System.Net;
+using System.Text.Json;
+using Arena.Tests.Support;
+using Arena.Tests.Support.FakeUpstreams;
+
+namespace Arena.Tests.Modules.Messaging.Resume;
+
+public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
+{
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(700);
+
+    private readonly ResumeApp app;
+
+    public ResumeStreamTests(ResumeApp app)
+    {
+        this.app = app;
+        app.Server.Reset();
+    }
+
+    [Fact]
+    public async Task Resume_CompareStreamDroppedMidTurn_LastEventIdContinuesWithoutGapOrDuplicate()
+    {
+        using var client = app.Hasty("resume-live");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
+        app.Server.Enqueue(ResumeApp.Paced("left", Pause), ResumeApp.Paced("right", Pause));
+
+        var before = await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Count"));
+        using var resume = new HttpRequestMessage(HttpMethod.Get, $"/api/sessions/{session}/stream");
+        resume.Headers.Add("Last-Event-ID", $"{before[^1].Id}");
+        using var response = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var after = await SseEvent.ReadAllAsync(new StreamReader(await response.Content.ReadAsStreamAsync()));
+
+        await AssertWholeTurnAsync(client, session, [.. before, .. after]);
+    }
+
+    [Fact]
+    public async Task Resume_AfterTurnEndedAtAnotherHost_StoredRowsReplayTheSameEventsAsMemory()
+    {
+        using var client = app.Hasty("resume-stored");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
+        app.Server.Enqueue(ResumeApp.Paced("left", Pause), ResumeApp.Paced("right", Pause));
+
+        var before = await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Count"));
+        await StreamReplyTests.WaitForEndAsync(client, session, "a");
+        await StreamReplyTests.WaitForEndAsync(client, session, "b");
+        await app.WaitForPositionsAsync(session, 2);
+
+        // The second Host never held the turn: it answers from the stored rows.
+        using var second = app.AtSecond("resume-stored");
+        using var resume = new HttpRequestMessage(HttpMethod.Get, $"/api/sessions/{session}/stream?last_event_id={before[^1].Id}");
+        using var response = await second.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var after = await SseEvent.ReadAllAsync(new StreamReader(await response.Content.ReadAsStreamAsync()));
+        await AssertWholeTurnAsync(client, session, [.. before, .. after]);
+
+        // The whole turn, from the first Host's memory and from the second's rows, is the same bytes.
+        var fromMemory = await client.GetStringAsync($"/api/sessions/{session}/stream");
+        var fromRows = await second.GetStringAsync($"/api/sessions/{session}/stream");
+        Assert.Equal(fromMemory, fromRows);
+    }
+
+    [Fact]
+    public async Task Resume_AtSecondHostWhileStreaming_ForwardsTheLiveTailFromTheFirst()
+    {
+        using var client = app.Hasty("resume-forward");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
+        app.Server.Enqueue(ResumeApp.Paced("left", TimeSpan.FromSeconds(2)), ResumeApp.Paced("right", TimeSpan.FromSeconds(2)));
+
+        var before = await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Count"));
+        using var second = app.AtSecond("resume-forward");
+        using var resume = new HttpRequestMessage(HttpMethod.Get, $"/api/sessions/{session}/stream");
+        resume.Headers.Add("Last-Event-ID", $"{before[^1].Id}");
+        using var response = await second.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = await SseEvent.ReadAsync(reader);
+        Assert.NotNull(first);
+        // Live: the rows still stream while the second Host relays the first one's events.
+        Assert.Equal("streaming", (await StreamReplyTests.AssistantAsync(client, session, "a")).GetProperty("status").GetString());
+        var after = await SseEvent.ReadAllAsync(reader);
+
+        await AssertWholeTurnAsync(client, session, [.. before, first, .. after]);
+    }
+
+    [Fact]
+    public async Task Resume_TwoClientsFollowOneTurn_BothReadTheSameEvents()
+    {
+        using var client = app.As("resume-two");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
+        app.Server.Enqueue(ResumeApp.Paced("left", Pause), ResumeApp.Paced("right", Pause));
+
+        using var started = await client.SendAsync(ResumeApp.ResumableRequest(session, "Count"), HttpCompletionOption.ResponseHeadersRead);
+        var startedReader = new StreamReader(await started.Content.ReadAsStreamAsync());
+        var firstEvent = await SseEvent.ReadAsync(startedReader);
+        using var other = app.As("resume-two");
+        var follower = other.GetStringAsync($"/api/sessions/{session}/stream");
+        var rest = await startedReader.ReadToEndAsync();
+
+        Assert.Equal(firstEvent!.Raw + rest, await follower);
+        await AssertWholeTurnAsync(client, session, await SseEvent.ReadAllAsync(new StreamReader(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await follower)))));
+    }
+
+    [Fact]
+    public async Task Stop_ResumableTurnWithNoClientAttached_CancelsUpstreamAndSavesCancelled()
+    {
+        using var client = app.Hasty("stop-detached");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
+        app.Server.Enqueue(
+            FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("Once upon "), FakeFrame.Stall),
+            FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("Long ago "), FakeFrame.Stall));
+
+        await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Tell me a long story"));
+        var upstream = app.Server.Requests;
+        Assert.Equal(2, upstream.Count);
+        // Nobody is attached, and the turn still runs: a resumable turn outlives its client.
+        Assert.False(upstream[0].ClientGone.IsCompleted);
+
+        var stop = await client.PostAsync($"/api/sessions/{session}/stop", null);
+        Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
+        Assert.True(JsonDocument.Parse(await stop.Content.ReadAsStringAsync()).RootElement.GetProperty("stopped").GetBoolean());
+
+        // Settled when stop answers: no waiting.
+        var a = await StreamReplyTests.AssistantAsync(client, session, "a");
+        var b = await StreamReplyTests.AssistantAsync(client, session, "b");
+        Assert.Equal("cancelled", a.GetProperty("status").GetString());
+        Assert.Equal("cancelled", b.GetProperty("status").GetString());
+        var gone = await Task.WhenAny(Task.WhenAll(upstream[0].ClientGone, upstream[1].ClientGone), Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.True(gone != null && upstream[0].ClientGone.IsCompleted && upstream[1].ClientGone.IsCompleted, "an upstream call ran on after stop");
+
+        var replay = await SseEvent.ReadAllAsync(new StreamReader(await client.GetStreamAsync($"/api/sessions/{session}/stream")));
+        Assert.Equal(["cancelled", "cancelled"], replay.Where(e => e.Event == "error").Select(e => e.Data.GetProperty("error").GetProperty("code").GetString()));
+        Assert.Equal("done", replay[^1].Event);
+        var texts = SseEvent.Texts(replay);
+        Assert.Equal(a.GetProperty("content").GetString(), texts["a"]);
+        Assert.Equal(b.GetProperty("content").GetString(), texts["b"]);
+
+        var again = await client.PostAsync($"/api/sessions/{session}/stop", null);
+        Assert.False(JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("stopped").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Stop_AtSecondHost_CancelsTheTurnTheFirstGenerates()
+    {
+        using var client = app.As("stop-remote");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA);
+        app.Server.Enqueue(FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("Once upon "), FakeFrame.Stall));
+
+        using var response = await client.SendAsync(MessagingApp.StreamRequest(session, "Tell me a long story", protocol: "sse"), HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await SseEvent.ReadAsync(reader) is { Event: not "delta" })
+        {
+        }
+
+        using var second = app.AtSecond("stop-remote");
+        var stop = await second.PostAsync($"/api/sessions/{session}/stop", null);
+        Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
+        Assert.True(JsonDocument.Parse(await stop.Content.ReadAsStringAsync()).RootElement.GetProperty("stopped").GetBoolean());
+        Assert.Equal("cancelled", (await StreamReplyTests.AssistantAsync(client, session, "a")).GetProperty("status").GetString());
+
+        // The client that started the (non-resumable) turn reads its end: the cancelled error, then done.
+        var rest = await SseEvent.ReadAllAsync(reader);
+        Assert.Equal(["error", "done"], rest.Select(e => e.Event));
+        Assert.Equal("cancelled", rest[0].Data.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task DeleteSession_WhileStreaming_StopsTheUpstreamCallsFirst()
+    {
+        using var client = app.Hasty("delete-streaming");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA);
+        app.Server.Enqueue(FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("Once upon "), FakeFrame.Stall));
+        await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Tell me a long story"));
+        var upstream = Assert.Single(app.Server.Requests);
+
+        var deleted = await client.DeleteAsync($"/api/sessions/{session}");
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.True(upstream.ClientGone.IsCompleted, "the upstream call still ran when DELETE answered");
+        Assert.Equal(0, await app.CountRowsAsync(session));
+    }
+
+    [Fact]
+    public async Task Resume_NothingStreamed_Answers204()
+    {
+        using var client = app.As("resume-empty");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA);
+
+        var response = await client.GetAsync($"/api/sessions/{session}/stream");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ResumeAndStop_AnotherUsersSession_Answer404LikeMissing()
+    {
+        using var owner = app.As("resume-owner");
+        using var stranger = app.As("resume-stranger");
+        var session = await app.CreateSessionAsync(owner, ResumeApp.PacedA);
+
+        var resume = await stranger.GetAsync($"/api/sessions/{session}/stream");
+        var stop = await stranger.PostAsync($"/api/sessions/{session}/stop", null);
+        var missing = await stranger.GetAsync($"/api/sessions/{Guid.NewGuid()}/stream");
+
+        Assert.Equal(HttpStatusCode.NotFound, resume.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, stop.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var missingProblem = await ProblemAssert.IsProblem(missing, HttpStatusCode.NotFound);
+        var resumeProblem = await ProblemAssert.IsProblem(resume, HttpStatusCode.NotFound);
+        Assert.Equal(missingProblem.GetProperty("title").GetString(), resumeProblem.GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task Resume_BadLastEventId_Answers400NamingTheField()
+    {
+        using var client = app.As("resume-bad-id");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/sessions/{session}/stream");
+        request.Headers.Add("Last-Event-ID", "abc");
+
+        var response = await client.SendAsync(request);
+
+        await ProblemAssert.NamesFields(response, "Last-Event-ID");
+    }
+
+    [Fact]
+    public async Task StreamMessage_ResumableOnLegacy_Answers400NamingTheFieldAndStoresNothing()
+    {
+        using var client = app.As("resume-legacy");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA);
+        var request = ResumeApp.ResumableRequest(session, "Hello");
+        request.Headers.Add("X-Arena-Pipeline", "legacy");
+
+        var response = await client.SendAsync(request);
+
+        await ProblemAssert.NamesFields(response, "resumable");
+        Assert.Equal(0, await app.CountRowsAsync(session));
+    }
+
+    /// Starts the stream and reads it up to its first delta, then drops the connection.
+    private static async Task<List<SseEvent>> ReadUntilFirstDeltaAsync(HttpClient client, HttpRequestMessage request)
+    {
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<SseEvent>();
+        while (await SseEvent.ReadAsync(reader) is { } next)
+        {
+            events.Add(next);
+            if (next.Event == "delta")
+            {
+                break;
+            }
+        }
+
+        request.Dispose();
+        return events;
+    }
+
+    /// Every id from 1 to the last exactly once, in order, ending with done; the texts are the stored replies byte for byte.
+    private async Task AssertWholeTurnAsync(HttpClient client, Guid session, IReadOnlyList<SseEvent> events)
+    {
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Id));
+        Assert.Equal("done", events[^1].Event);
+        var texts = SseEvent.Texts(events);
+        foreach (var participant in texts.Keys)
+        {
+            var reply = await StreamReplyTests.WaitForEndAsync(client, session, participant);
+            Assert.Equal("success", reply.GetProperty("status").GetString());
+            Assert.Equal(reply.GetProperty("content").GetString(), texts[participant]);
+        }
+
+        Assert.Equal(["a", "b"], texts.Keys.Order());
+    }
+}
