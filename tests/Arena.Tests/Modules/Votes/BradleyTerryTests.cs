@@ -100,6 +100,32 @@ public sealed class BradleyTerryTests
         Assert.Equal(names.Reverse(), controlled.Models.Select(m => m.Model));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Refit_ResampledCounts_LandsWhereNewtonDoes(bool withCovariate)
+    {
+        const int models = 10;
+        var random = new Random(5);
+        var truth = Enumerable.Range(0, models).Select(i => (i - 4.5) / 3).ToArray();
+        var full = BradleyTerry.Weigh(Simulate(random, truth, 20_000, lengthEffect: 0.3));
+        var fit = BradleyTerry.Newton(models, full, withCovariate);
+        double[] start = withCovariate ? [.. fit.Strengths, fit.LengthCoefficient!.Value] : fit.Strengths;
+        var curvature = BradleyTerry.CurvatureAt(models, full, withCovariate, start);
+        // A resample far from the full data: every count scaled by its own factor in [0.5, 1.5].
+        var resampled = full.Select(c => c with { WinsI = c.WinsI * (0.5 + random.NextDouble()), WinsJ = c.WinsJ * (0.5 + random.NextDouble()) }).ToArray();
+
+        var refit = BradleyTerry.Refit(models, resampled, withCovariate, start, curvature, tolerance: 1e-9);
+        var newton = BradleyTerry.Newton(models, resampled, withCovariate, start, tolerance: 1e-12);
+
+        for (var i = 0; i < models; i++)
+        {
+            Assert.True(Math.Abs(refit.Strengths[i] - newton.Strengths[i]) < 1e-7, $"model {i}: refit {refit.Strengths[i]}, Newton {newton.Strengths[i]}");
+        }
+
+        Assert.Equal(newton.LengthCoefficient ?? 0, refit.LengthCoefficient ?? 0, 7);
+    }
+
     /// Votes between random pairs; the length difference (a − b)/(a + b) is uniform on [−0.5, 0.5], whose standard
     /// deviation is √(1/12), and moves the odds by <paramref name="lengthEffect"/> per standard deviation. Each vote is
     /// its own cell with its exact difference, so the fit's bucketing is part of what is tested.

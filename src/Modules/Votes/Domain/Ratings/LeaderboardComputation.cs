@@ -34,7 +34,8 @@ internal static class LeaderboardComputation
         var source = Canonicalise(cells, lengthControl);
         var weighted = BradleyTerry.Weigh(source);
         var fit = BradleyTerry.Newton(m, weighted, lengthControl);
-        var start = lengthControl ? [.. fit.Strengths, fit.LengthCoefficient!.Value] : fit.Strengths;
+        double[] start = lengthControl ? [.. fit.Strengths, fit.LengthCoefficient!.Value] : fit.Strengths;
+        var curvature = BradleyTerry.CurvatureAt(m, weighted, lengthControl, start);
 
         // Poisson bootstrap over battles: each battle is drawn Poisson(1) times, so a cell of c battles is drawn
         // Poisson(c) times; with thousands of battles it matches the multinomial bootstrap and needs no per-vote work.
@@ -58,7 +59,7 @@ internal static class LeaderboardComputation
 
             // Started from the full-data estimate, a resample's fit is a few Newton steps away; 1e-6 in a strength is
             // far below the spread of the resamples (about 1e-2 even at a million votes).
-            var bootstrap = BradleyTerry.Newton(m, resampled, lengthControl, start, tolerance: 1e-6);
+            var bootstrap = BradleyTerry.Refit(m, resampled, lengthControl, start, curvature, tolerance: 1e-6);
             for (var i = 0; i < m; i++)
             {
                 samples[i][r] = bootstrap.Strengths[i];
