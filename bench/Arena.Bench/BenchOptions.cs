@@ -18,7 +18,7 @@ internal sealed record BenchOptions
 
     public string LogDirectory { get; init; } = "bench/results/logs";
 
-    public string[] Scenarios { get; init; } = ["light", "sweep", "soak"];
+    public string[] Scenarios { get; init; } = ["light", "sweep", "soak", "telemetry"];
 
     public string[] Paths { get; init; } = ["relay", "direct", "gateway", "legacy", "legacy-raised"];
 
@@ -51,6 +51,12 @@ internal sealed record BenchOptions
 
     public double SoakRampSeconds { get; init; } = 30;
 
+    /// The telemetry scenario: rounds of the gateway path with telemetry on (and /metrics scraped every second) and off,
+    /// alternated, so that both sides share whatever else the machine does during the run.
+    public int TelemetryConcurrency { get; init; } = 50;
+
+    public int TelemetryRounds { get; init; } = 3;
+
     public string Prompt { get; init; } = "Compare the two pipelines in one paragraph.";
 
     public static BenchOptions Parse(string[] args)
@@ -76,6 +82,7 @@ internal sealed record BenchOptions
                     SoakStreams = 300,
                     SoakSeconds = 10,
                     SoakRampSeconds = 3,
+                    TelemetryRounds = 2,
                 };
                 continue;
             }
@@ -110,6 +117,8 @@ internal sealed record BenchOptions
                 "--soak-seconds" => options with { SoakSeconds = Double(value) },
                 "--soak-interval-ms" => options with { SoakIntervalMs = Int(value) },
                 "--soak-ramp" => options with { SoakRampSeconds = Double(value) },
+                "--telemetry-c" => options with { TelemetryConcurrency = Int(value) },
+                "--telemetry-rounds" => options with { TelemetryRounds = Int(value) },
                 "--prompt" => options with { Prompt = value },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };

@@ -8,6 +8,10 @@ namespace Arena.Bench;
 /// Runs the scenarios: every point with a fresh fake upstream and a fresh server, measured from outside.
 internal sealed class BenchRunner(BenchOptions options, TextWriter console)
 {
+    public const string TelemetryOn = "telemetry-on";
+
+    public const string TelemetryOff = "telemetry-off";
+
     private readonly BenchToken token = new();
     private readonly BenchDatabase database = new(options.PostgresAdmin, options.DatabaseName);
 
@@ -58,6 +62,17 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
             if (options.Scenarios.Contains("soak"))
             {
                 points.Add(Print(await MeasureAsync("soak", "soak", options.SoakStreams, once: true)));
+            }
+
+            if (options.Scenarios.Contains("telemetry"))
+            {
+                for (var round = 0; round < options.TelemetryRounds; round++)
+                {
+                    foreach (var path in new[] { TelemetryOn, TelemetryOff })
+                    {
+                        points.Add(Print(await MeasureAsync("telemetry", path, options.TelemetryConcurrency, once: false)));
+                    }
+                }
             }
         }
         finally
@@ -117,6 +132,7 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
         Snapshot start, end;
         ProcessSampler sampler;
         await using (sampler = new ProcessSampler(server.Pid, () => load.OpenStreams))
+        await using (path == TelemetryOn ? new MetricsScraper(load.Http, new Uri(server.Address, "/metrics")) : null)
         {
             var running = load.RunAsync(target, concurrency, ramp, once, stopStarting.Token, drain);
             if (soak)
@@ -152,10 +168,12 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
 
     private Dictionary<string, string> ArenaSettings(string path)
     {
+        var throughGateway = path is "gateway" or TelemetryOn or TelemetryOff;
         var settings = new Dictionary<string, string>
         {
-            ["Arena__Gateway__AllowOverrideHeader"] = path == "gateway" ? "false" : "true",
-            ["Arena__Gateway__StreamingShare"] = path == "gateway" ? "100" : "0",
+            ["Arena__Gateway__AllowOverrideHeader"] = throughGateway ? "false" : "true",
+            ["Arena__Gateway__StreamingShare"] = throughGateway ? "100" : "0",
+            ["Arena__Telemetry__Enabled"] = path == TelemetryOff ? "false" : "true",
             // Every stream here belongs to one user: the per-user limits guard a shared service, not what is measured.
             ["Arena__Limits__StreamsPerUser"] = "10000",
             ["Arena__Limits__StreamRequestsPerMinute"] = "1000000",
@@ -203,7 +221,7 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
         var (header, expect) = path switch
         {
             "direct" or "soak" => ("streaming", "streaming"),
-            "gateway" => ((string?)null, "streaming"),
+            "gateway" or TelemetryOn or TelemetryOff => ((string?)null, "streaming"),
             _ => ("legacy", "legacy"),
         };
         return new StreamTarget(new Uri(arena, "/api/messages/stream/?protocol=data"), client => bodies[client], header, expect, participants);
