@@ -113,7 +113,10 @@ internal static class StoredTurnReplay
     private static StreamFailed Failure(MessageRows.StoredReply reply) => reply.Status switch
     {
         MessageStatus.Cancelled => new StreamFailed(reply.Participant, "cancelled", "The reply was stopped before it ended."),
-        MessageStatus.Interrupted => new StreamFailed(reply.Participant, "interrupted", "The instance generating the reply stopped; this is what was saved."),
+        // A shutdown stores its own error with the row; a crash leaves none.
+        MessageStatus.Interrupted => MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error
+            ? new StreamFailed(reply.Participant, error.Code, error.Message)
+            : new StreamFailed(reply.Participant, "interrupted", "The instance generating the reply stopped; this is what was saved."),
         _ => MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error
             ? new StreamFailed(reply.Participant, error.Code, error.Message)
             : new StreamFailed(reply.Participant, WireNames.Of(CompletionErrorCode.Unknown), "The reply failed."),
@@ -127,6 +130,7 @@ internal static class StoredTurnReplay
             metadata?.FinishReason ?? WireNames.Of(FinishReason.Stop),
             metadata?.Usage is { } usage ? new TokenUsage(usage.PromptTokens, usage.CompletionTokens) : null,
             metadata?.TtftMs,
-            metadata?.DurationMs ?? 0);
+            metadata?.DurationMs ?? 0,
+            Stored: true);
     }
 }
