@@ -17,9 +17,10 @@ namespace Arena.Modules.Messaging.Persistence;
 /// so no instance interrupts it meanwhile; and the write sets the row whatever its status, so one that lands after another
 /// instance interrupted the row (this host lost the database for a whole lease) still restores the whole reply.
 /// On shutdown <see cref="DrainAsync"/> keeps the pending ones going until the drain's deadline.
-internal sealed partial class FinalWrites : IDisposable
+internal sealed partial class FinalWrites
 {
     private readonly ConcurrentDictionary<Guid, Task<bool>> pending = new();
+    // Never disposed: a turn ending after the host stopped may still ask for its token.
     private readonly CancellationTokenSource stopping = new();
     private readonly MessageRows rows;
     private readonly TimeProvider clock;
@@ -95,8 +96,6 @@ internal sealed partial class FinalWrites : IDisposable
             await Task.WhenAll(left).WaitAsync(TimeSpan.FromSeconds(1), clock, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
-
-    public void Dispose() => stopping.Dispose();
 
     private async Task<bool> RunAsync(FinalWrite end)
     {
