@@ -12,8 +12,8 @@ namespace Arena.Modules.Messaging.Features.ResumeStream;
 /// is the slice of the stored content it carried. Otherwise (the instance died: the replies are <c>interrupted</c>) the
 /// turn starts over, coalesced per participant: its start, its whole stored content as one delta, its end; a client that
 /// sees a <c>start</c> again replaces what it had. A reply's end is <c>finish</c> for a success, <c>error</c> then
-/// <c>finish</c> for a failure, and <c>error</c> with code <c>cancelled</c> or <c>interrupted</c> for a stopped reply or
-/// one whose instance died.
+/// <c>finish</c> for a failure, and <c>error</c> with code <c>cancelled</c>, <c>shutdown</c> or <c>interrupted</c> for a
+/// stopped reply, one its instance's shutdown ended, or one whose instance died.
 internal static class StoredTurnReplay
 {
     public static async Task WriteAsync(HttpContext context, IReadOnlyList<MessageRows.StoredReply> replies, StreamProtocol protocol, long after, CancellationToken cancellationToken)
