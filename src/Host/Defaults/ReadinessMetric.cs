@@ -16,7 +16,7 @@ internal sealed class ReadinessMetric(IMeterFactory meters, IHostApplicationLife
 
     public Task PublishAsync(HealthReport report, CancellationToken cancellationToken)
     {
-        ready.Record(lifetime.ApplicationStarted.IsCancellationRequested && report.Status == HealthStatus.Healthy ? 1 : 0);
+        ready.Record(lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested && report.Status == HealthStatus.Healthy ? 1 : 0);
         return Task.CompletedTask;
     }
 }

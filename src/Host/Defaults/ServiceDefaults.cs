@@ -4,6 +4,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 
 namespace Arena.Host.Defaults;
@@ -12,6 +13,7 @@ namespace Arena.Host.Defaults;
 internal static class ServiceDefaults
 {
     public const string ApiPolicy = "api";
+    public const string ReadyPath = "/health/ready";
     public const string ClockSkewKey = "Authentication:Schemes:Bearer:ClockSkew";
     public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromSeconds(30);
 
@@ -65,8 +67,19 @@ internal static class ServiceDefaults
         // After authentication: the limits are per user.
         app.UseRateLimiter();
 
+        // A stopping instance is not ready, whatever its checks say: the load balancer stops sending it work while its
+        // streams drain (see the Messaging module's drain). Answered without running the checks, as before the start.
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        app.UseWhen(
+            context => lifetime.ApplicationStopping.IsCancellationRequested && context.Request.Path.Equals(ReadyPath, StringComparison.OrdinalIgnoreCase),
+            stopping => stopping.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.CacheControl = "no-store, no-cache";
+                return context.Response.WriteAsync(nameof(HealthStatus.Unhealthy));
+            }));
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("Arena API"));
         return app;

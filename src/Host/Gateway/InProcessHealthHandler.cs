@@ -24,7 +24,8 @@ internal sealed class InProcessHealthHandler(HealthCheckService health, IHostApp
             throw new InvalidOperationException("In-process destinations are served in-process and never forwarded.");
         }
 
-        if (!lifetime.ApplicationStarted.IsCancellationRequested)
+        // Stopping is not ready either: the in-process pipelines refuse new streams while the instance drains.
+        if (!lifetime.ApplicationStarted.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {
             return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { RequestMessage = request };
         }

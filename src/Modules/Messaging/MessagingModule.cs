@@ -8,12 +8,16 @@ using Arena.Modules.Messaging.Streaming;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Arena.Modules.Messaging;
 
 /// <summary>Messages and the two pipelines that stream replies.</summary>
 public static class MessagingModule
 {
+    // What the server itself needs to close its connections and the lease to leave, after the drain.
+    private static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(5);
+
     /// <summary>Registers the messaging schema, its start-up recovery and the streaming pipeline.</summary>
     public static IHostApplicationBuilder AddMessagingModule(this IHostApplicationBuilder builder)
     {
@@ -22,8 +26,20 @@ public static class MessagingModule
             .Validate(o => o.PartialFlushInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero && o.FinalWriteTimeout > TimeSpan.Zero, "Arena:Messaging intervals must be positive.")
             .Validate(o => o.ResumeGrace > TimeSpan.Zero && o.ResumeRetention > TimeSpan.Zero, "Arena:Messaging:ResumeGrace and ResumeRetention must be positive.")
             .Validate(o => o.StreamHostHeartbeat > TimeSpan.Zero && o.StreamHostLease > 2 * o.StreamHostHeartbeat, "Arena:Messaging:StreamHostLease must span more than two heartbeats.")
+            .Validate(o => o.FinalWriteWait > TimeSpan.Zero && o.DrainTimeout >= TimeSpan.Zero, "Arena:Messaging:FinalWriteWait must be positive and DrainTimeout not negative.")
             .ValidateOnStart();
+        // The drain and the last writes after it must fit in the host's shutdown, or the host would cut them short.
+        builder.Services.AddOptions<HostOptions>().PostConfigure<IOptions<MessagingOptions>>((host, messaging) =>
+        {
+            var needed = messaging.Value.DrainTimeout + messaging.Value.FinalWriteTimeout + ShutdownMargin;
+            if (host.ShutdownTimeout != Timeout.InfiniteTimeSpan && host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
         builder.Services.AddSingleton<StreamRecorder>();
+        builder.Services.AddSingleton<StreamDrain>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StreamDrain>());
         builder.Services.AddSingleton<StreamTelemetry>();
         builder.Services.AddScoped<StreamGate>();
         builder.Services.AddScoped<ParticipantRun>();

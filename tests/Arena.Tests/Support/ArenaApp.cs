@@ -41,6 +41,8 @@ public class ArenaApp : IAsyncLifetime
             ["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience,
             ["Authentication:Schemes:Bearer:SigningKeys:0:Issuer"] = TestTokens.Issuer,
             ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = TestTokens.SigningKey,
+            // A fixture disposed with turns still running (resumable ones outlive their clients) ends them within a second.
+            ["Arena:Messaging:DrainTimeout"] = "00:00:01",
         };
         Configure(settings);
 

@@ -37,8 +37,17 @@ internal sealed class MessagingOptions
     /// so that a slow database round trip does not cost a live stream its row.
     public TimeSpan StreamHostLease { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// Bounds the last writes of a stream, which must run even after the client went away.
+    /// Bounds each attempt of the last writes of a stream, which must run even after the client went away.
     public TimeSpan FinalWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// How long a participant's finish event waits for its final write: past it the event says <c>stored: false</c>
+    /// and the write goes on being retried in the background. Short, because the client has the whole reply already.
+    public TimeSpan FinalWriteWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// On SIGTERM: how long running streams get to end by themselves once the instance stopped taking new ones; those
+    /// still running then end with an error <c>shutdown</c> and are stored as <c>interrupted</c>. The host's shutdown
+    /// timeout is raised above it (plus <see cref="FinalWriteTimeout"/> for the last writes).
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// Whether a stream request that does not say <c>resumable</c> is resumable: its generation then outlives a client
     /// that disconnects, for <see cref="ResumeGrace"/>.

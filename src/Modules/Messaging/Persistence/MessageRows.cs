@@ -28,6 +28,10 @@ internal sealed class MessageRows(NpgsqlDataSource database)
     private const string FinishSql =
         "UPDATE messaging.messages SET content = $2, status = $3, metadata = $4, updated_at = $5, reasoning = $6 WHERE id = $1";
 
+    // Only a reply still streaming: a reply that did get its end keeps it.
+    private const string FailSql =
+        "UPDATE messaging.messages SET status = 'error', metadata = $2, updated_at = $3 WHERE id = $1 AND status = 'streaming'";
+
     // Only a reply still streaming takes a partial copy, so a late partial can never overwrite a final write.
     private const string PartialsSql =
         "UPDATE messaging.messages AS m SET content = p.content, reasoning = p.reasoning, updated_at = $4 " +
@@ -98,6 +102,15 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = end.Metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = end.At });
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = end.Reasoning, NpgsqlDbType = NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task FailAsync(Guid messageId, string metadata, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(FailSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = messageId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -42,6 +42,7 @@ internal static class MessagingPersistence
             Configure(options, services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
         builder.Services.AddSingleton(services => new MessageRows(services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
         builder.Services.AddSingleton<PartialSaves>();
+        builder.Services.AddSingleton<FinalWrites>();
         builder.Services.AddScoped(services => services.GetRequiredService<IDbContextFactory<MessagingDbContext>>().CreateDbContext());
         builder.Services.AddHealthChecks().AddDbContextCheck<MessagingDbContext>("messaging-db", tags: ["ready"]);
         builder.Services.AddSingleton<StreamHostLease>();

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
-using Arena.Modules.Providers.Contracts;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
@@ -16,21 +14,17 @@ namespace Arena.Modules.Messaging.Persistence;
 /// This process's lease on the replies it streams. Every heartbeat it renews its own row in <c>stream_hosts</c> and
 /// interrupts the <c>streaming</c> replies of hosts whose lease lapsed (a crashed or partitioned instance), keeping their
 /// last flushed content. So a reply a dead process left behind is released within a lease, with or without a restart,
-/// and one instance starting up never takes over the live streams of another. The heartbeat also retries the final
-/// writes the database refused, so those rows end right once it is back, while this host's lease keeps them its own.
+/// and one instance starting up never takes over the live streams of another. While this host lives, its lease also keeps
+/// the rows whose final write <see cref="FinalWrites"/> is still retrying its own.
 internal sealed partial class StreamHostLease(
     IDbContextFactory<MessagingDbContext> contexts,
     TimeProvider clock,
     IOptions<MessagingOptions> options,
     StreamTelemetry telemetry,
+    FinalWrites writes,
     IServiceProvider services,
     ILogger<StreamHostLease> logger) : BackgroundService
 {
-    // A final write the database keeps refusing is given up after this many heartbeats, so its session is not blocked for good.
-    private const int MaxFinalWriteAttempts = 12;
-
-    private readonly ConcurrentQueue<(FinalWrite End, int Attempts)> unsettled = new();
-
     private string? address;
 
     public Guid Id { get; } = Guid.CreateVersion7();
@@ -67,8 +61,6 @@ internal sealed partial class StreamHostLease(
             .Replace("://[::]", "://" + Environment.MachineName, StringComparison.Ordinal);
     }
 
-    public void RetryLater(FinalWrite end) => unsettled.Enqueue((end, 1));
-
     /// Renews this host's heartbeat, then interrupts the replies of lapsed hosts. Both sides use the database's clock,
     /// so that instances whose clocks disagree still agree on who is alive. Rows without a host come from a version
     /// before leases; they are taken for dead only once silent for a whole lease, so a rolling deploy keeps its streams.
@@ -87,8 +79,6 @@ internal sealed partial class StreamHostLease(
         }
 
         await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM messaging.stream_hosts WHERE heartbeat_at <= now() - {lease}", cancellationToken);
-        // Half a heartbeat at most, so that retrying never delays the next renewal past the lease.
-        await RetryUnsettledAsync(db, options.Value.StreamHostHeartbeat / 2, cancellationToken);
     }
 
     /// Counts each interrupted reply in the finished-replies metric as it is swept, so dashboards see what dead hosts left.
@@ -126,49 +116,6 @@ internal sealed partial class StreamHostLease(
         }
     }
 
-    private async Task RetryUnsettledAsync(MessagingDbContext db, TimeSpan budget, CancellationToken cancellationToken)
-    {
-        var started = clock.GetTimestamp();
-        for (var pending = unsettled.Count; pending > 0 && clock.GetElapsedTime(started) < budget && unsettled.TryDequeue(out var item); pending--)
-        {
-            var (end, attempts) = item;
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attempt.CancelAfter(budget);
-            try
-            {
-                await db.Messages.Where(m => m.Id == end.MessageId).ApplyAsync(end, attempt.Token);
-            }
-            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogRetryFailed(logger, end.MessageId, exception);
-                if (attempts < MaxFinalWriteAttempts && exception is not PostgresException { SqlState: ['2', '2' or '3', ..] })
-                {
-                    unsettled.Enqueue((end, attempts + 1));
-                }
-                else
-                {
-                    await GiveUpAsync(db, end, cancellationToken);
-                }
-            }
-        }
-    }
-
-    /// The smallest write that can end the row: error status, whatever content the database already had.
-    private async Task GiveUpAsync(MessagingDbContext db, FinalWrite end, CancellationToken cancellationToken)
-    {
-        var metadata = new MessageMetadata(WireNames.Of(FinishReason.Error), null, null, 0, new ErrorMetadata(WireNames.Of(CompletionErrorCode.Unknown), "The reply could not be saved.")).Serialize();
-        try
-        {
-            await db.Messages.Where(m => m.Id == end.MessageId && m.Status == MessageStatus.Streaming)
-                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Status, MessageStatus.Error).SetProperty(m => m.Metadata, metadata).SetProperty(m => m.UpdatedAt, end.At), cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The host's lease still covers the row; once this host stops, any instance interrupts it.
-            LogRetryFailed(logger, end.MessageId, exception);
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var heartbeat = new PeriodicTimer(options.Value.StreamHostHeartbeat, clock);
@@ -186,27 +133,30 @@ internal sealed partial class StreamHostLease(
         }
     }
 
+    /// Runs after the drain (see <c>StreamDrain</c>): the last final writes have had their chance, so this host leaves at
+    /// once and the other instances recover what it could not finish without waiting out the lease. Never throws, even
+    /// when the host's shutdown timeout has passed: the removal has its own bound.
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        await writes.DrainAsync(cancellationToken);
         try
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            await RetryUnsettledAsync(db, options.Value.FinalWriteTimeout, cancellationToken);
-            // Leaving at once lets the other instances recover what this one could not finish without waiting out the lease.
-            await db.StreamHosts.Where(h => h.Id == Id).ExecuteDeleteAsync(cancellationToken);
+            using var timeout = new CancellationTokenSource(options.Value.FinalWriteTimeout);
+            await using var db = await contexts.CreateDbContextAsync(timeout.Token);
+            await db.StreamHosts.Where(h => h.Id == Id).ExecuteDeleteAsync(timeout.Token);
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception)
         {
-            LogHeartbeatFailed(logger, exception);
+            LogLeaveFailed(logger, exception);
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Marked {Count} replies whose stream host stopped as interrupted")]
     private static partial void LogInterrupted(ILogger logger, int count);
 
-    [LoggerMessage(LogLevel.Warning, "The end of message {MessageId} still could not be saved")]
-    private static partial void LogRetryFailed(ILogger logger, Guid messageId, Exception exception);
+    [LoggerMessage(LogLevel.Warning, "Could not remove this host's stream lease on shutdown; the other instances recover its replies once it lapses")]
+    private static partial void LogLeaveFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Could not renew this host's stream lease")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);

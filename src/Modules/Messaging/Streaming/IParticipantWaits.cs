@@ -14,4 +14,6 @@ internal interface IParticipantWaits
     ValueTask WaitAsync(ValueTask pending);
 
     ValueTask WaitAsync(Task pending);
+
+    ValueTask<bool> WaitAsync(Task<bool> pending);
 }

@@ -27,6 +27,7 @@ internal sealed class LiveTurn : IDisposable
     private int clients;
     private bool overflowed;
     private bool closed;
+    private volatile bool shutDown;
 
     public LiveTurn(OpenedStream stream, int limit, TimeSpan graceDelay, TimeProvider clock)
     {
@@ -88,23 +89,30 @@ internal sealed class LiveTurn : IDisposable
         Publish(streamEvent);
     }
 
-    /// Called once, by the writer, after the merge ended and the rows are settled. A participant that never finished was
-    /// cancelled (a stop, a lapsed grace, or the client of a non-resumable turn leaving): its followers read that as an error.
-    public void Close()
+    /// Called by the writer, after the merge ended and the rows are settled; returns how many closing events it published
+    /// (none when called again). A participant that never finished was cancelled (a stop, a lapsed grace, or the client of
+    /// a non-resumable turn leaving) or ended by the instance's shutdown: its clients read that as an error.
+    public int Close()
     {
         if (closed)
         {
-            return;
+            return 0;
         }
 
         closed = true;
+        var closing = 0;
         foreach (var plan in Stream.Participants)
         {
             if (!finished.Contains(plan.Participant))
             {
-                Publish(new StreamFailed(plan.Participant, "cancelled", "The reply was stopped before it ended."));
+                Publish(shutDown
+                    ? new StreamFailed(plan.Participant, StreamDrain.ShutdownCode, StreamDrain.ShutdownMessage)
+                    : new StreamFailed(plan.Participant, "cancelled", "The reply was stopped before it ended."));
+                closing++;
             }
         }
+
+        return closing;
     }
 
     /// After <see cref="Close"/>: followers write the end, and <see cref="Ended"/> completes.
@@ -170,6 +178,13 @@ internal sealed class LiveTurn : IDisposable
         {
             // The turn was already dropped from memory; nothing runs any more.
         }
+    }
+
+    /// Ends the turn because the instance is shutting down: as <see cref="Stop"/>, but its clients read <c>shutdown</c>.
+    public void ShutDown()
+    {
+        shutDown = true;
+        Stop();
     }
 
     public void Attach()

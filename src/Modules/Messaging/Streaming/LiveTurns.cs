@@ -30,6 +30,9 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows
 
     public LiveTurn? Find(Guid sessionId) => turns.TryGetValue(sessionId, out var turn) ? turn : null;
 
+    /// The turns this process is still generating.
+    public List<LiveTurn> Running() => [.. turns.Values.Where(turn => !turn.IsEnded)];
+
     /// Ends the turn's life in this process: its positions are stored with its rows (so a resume from the database continues
     /// exactly), then its followers see the end, and it is forgotten after the retention window. Never throws.
     public async Task CompleteAsync(LiveTurn turn)

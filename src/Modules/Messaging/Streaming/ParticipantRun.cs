@@ -11,7 +11,7 @@ namespace Arena.Modules.Messaging.Streaming;
 /// finish or fail, and settle the row when the stream stops early. Only the waiting varies (<see cref="IParticipantWaits"/>).
 /// A participant's own events keep their order because only its run hands them on; a failure ends only that participant.
 /// Partial copies go to <see cref="PartialSaves"/>, so nothing between the provider and the client waits for the database.
-internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder recorder, PartialSaves partials, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<ParticipantRun> logger)
+internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder recorder, PartialSaves partials, StreamDrain drain, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<ParticipantRun> logger)
 {
     public async Task RunAsync<TWaits>(ParticipantPlan plan, StreamTrace trace, TWaits waits, CancellationToken cancellationToken)
         where TWaits : IParticipantWaits
@@ -61,16 +61,18 @@ internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder 
                 await waits.HandOnAsync(transcript.Fail(CompletionErrorCode.Unknown, "The reply could not be streamed."), cancellationToken);
             }
 
-            // The row is final before the client reads the end of the participant.
-            await waits.WaitAsync(recorder.FinishAsync(transcript));
+            // The client reads the end of the participant once the row is final, or once the final write has had its
+            // bounded wait; the event says which.
+            var stored = await waits.WaitAsync(recorder.FinishAsync(transcript));
             recorded = true;
-            await waits.HandOnAsync(transcript.Finished(), cancellationToken);
+            await waits.HandOnAsync(transcript.Finished(stored), cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             if (!recorded)
             {
-                await waits.WaitAsync(recorder.SettleAsync(transcript));
+                // Once the drain's deadline passed, every stream still running is being ended by the shutdown.
+                await waits.WaitAsync(recorder.SettleAsync(transcript, drain.ShuttingDown));
             }
         }
         catch (Exception exception)
@@ -78,7 +80,7 @@ internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder 
             LogRecordingFailed(logger, plan.Participant, plan.MessageId, exception);
             if (!recorded)
             {
-                await waits.WaitAsync(recorder.SettleAsync(transcript));
+                await waits.WaitAsync(recorder.SettleAsync(transcript, drain.ShuttingDown));
             }
         }
     }

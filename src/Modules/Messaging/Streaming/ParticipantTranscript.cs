@@ -121,7 +121,18 @@ internal sealed class ParticipantTranscript(ParticipantPlan plan, StreamTrace tr
         }
     }
 
-    public StreamFinished Finished() => new(plan.Participant, WireNames.Of(finishReason ?? FinishReason.Error), usage, TtftMs(), DurationMs());
+    /// The instance is shutting down before the reply ended: what arrived is kept, and the error says why it stopped.
+    public void Interrupt(string code, string message)
+    {
+        if (!IsTerminal)
+        {
+            error = new ErrorMetadata(code, message);
+            End(MessageStatus.Interrupted, FinishReason.Error, usage);
+        }
+    }
+
+    /// <paramref name="stored"/>: whether the row held the reply when the event was sent.
+    public StreamFinished Finished(bool stored) => new(plan.Participant, WireNames.Of(finishReason ?? FinishReason.Error), usage, TtftMs(), DurationMs(), stored);
 
     public MessageMetadata Metadata() => new(
         WireNames.Of(finishReason ?? FinishReason.Error),

@@ -17,7 +17,8 @@ internal sealed record StreamToolCall(Participant Participant, string Id, string
 
 internal sealed record StreamFailed(Participant Participant, string Code, string Message) : StreamEvent;
 
-internal sealed record StreamFinished(Participant Participant, string FinishReason, TokenUsage? Usage, long? TtftMs, long DurationMs) : StreamEvent;
+/// <see cref="Stored"/>: whether the reply was in the database when the event was sent (see <c>FinalWrites</c>).
+internal sealed record StreamFinished(Participant Participant, string FinishReason, TokenUsage? Usage, long? TtftMs, long DurationMs, bool Stored) : StreamEvent;
 
 /// Nothing happened for a while; lets proxies and clients see the connection is alive.
 internal sealed record StreamKeepAlive : StreamEvent

@@ -15,7 +15,7 @@ namespace Arena.Modules.Messaging.Streaming;
 /// Everything that happens before the first byte of a stream, for every pipeline: the protocol, the body, the session,
 /// the history, and the rows. It answers either a problem to send instead of a stream, or the opened stream, and tells the
 /// request's trace which one.
-internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IOptions<MessagingOptions> options)
+internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, StreamDrain drain, IOptions<MessagingOptions> options)
 {
     public const string ProtocolHeader = "X-Arena-Protocol";
 
@@ -40,6 +40,15 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, IO
 
     private async Task<Opening> CheckAsync(HttpContext context, StreamTrace trace, bool resumableSupported, CancellationToken cancellationToken)
     {
+        if (drain.Draining)
+        {
+            // Another instance takes it: the load balancer sees this one's readiness fail from the same moment.
+            context.Response.Headers.RetryAfter = "1";
+            return new Opening(
+                TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The server is shutting down.", detail: "Nothing was stored; send the message again."),
+                null);
+        }
+
         var settings = options.Value;
         var request = context.Request;
         string? protocolName = request.Query["protocol"];

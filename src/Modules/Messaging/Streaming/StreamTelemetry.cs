@@ -16,7 +16,8 @@ namespace Arena.Modules.Messaging.Streaming;
 ///   arena.stream.active              up-down counter, {stream}  arena.pipeline
 ///   arena.stream.replies             counter, {reply}    arena.pipeline, arena.session_mode, arena.model, arena.participant,
 ///                                                        arena.status, error.type (the error code, on errors only);
-///                                                        arena.status=interrupted counts the replies a dead host left
+///                                                        arena.status=interrupted counts the replies a shutdown ended
+///                                                        (with their pipeline and mode) and the replies a dead host left
 ///                                                        streaming, recovered by the stream-host lease of another one,
 ///                                                        which knows their model and participant but not their
 ///                                                        pipeline or mode (arena.pipeline=unknown, no mode)

@@ -37,7 +37,7 @@ public sealed partial class ScriptedWireFormatTests : IClassFixture<UpstreamMess
             "a0:{\"content\":\"Hel\"}\n" +
             "a0:{\"content\":\"lo \\\"wörld\\\"\\n\"}\n" +
             "a0:{\"content\":\"\\\\ tab\\there ✓\"}\n" +
-            "ad:{\"finishReason\":\"stop\",\"usage\":{\"promptTokens\":11,\"completionTokens\":7,\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null}}\n",
+            "ad:{\"finishReason\":\"stop\",\"usage\":{\"promptTokens\":11,\"completionTokens\":7,\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null},\"stored\":true}\n",
             body);
     }
 
@@ -62,7 +62,7 @@ public sealed partial class ScriptedWireFormatTests : IClassFixture<UpstreamMess
             "id: 2\nevent: delta\ndata: {\"participant\":\"a\",\"content\":\"Hel\"}\n\n" +
             "id: 3\nevent: delta\ndata: {\"participant\":\"a\",\"content\":\"lo \\\"wörld\\\"\\n\"}\n\n" +
             "id: 4\nevent: delta\ndata: {\"participant\":\"a\",\"content\":\"\\\\ tab\\there ✓\"}\n\n" +
-            "id: 5\nevent: finish\ndata: {\"participant\":\"a\",\"finish_reason\":\"stop\",\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"cache_read_tokens\":null,\"cache_write_tokens\":null,\"reasoning_tokens\":null},\"ttft_ms\":T,\"duration_ms\":D}\n\n" +
+            "id: 5\nevent: finish\ndata: {\"participant\":\"a\",\"finish_reason\":\"stop\",\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"cache_read_tokens\":null,\"cache_write_tokens\":null,\"reasoning_tokens\":null},\"ttft_ms\":T,\"duration_ms\":D,\"stored\":true}\n\n" +
             "id: 6\nevent: done\ndata: {}\n\n",
             normalized);
         var metadata = reply.GetProperty("metadata");

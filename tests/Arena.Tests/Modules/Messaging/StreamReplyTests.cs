@@ -29,7 +29,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
             expected.Append("a0:{\"content\":\"").Append(Escape(chunk)).Append("\"}\n");
         }
 
-        expected.Append($"ad:{{\"finishReason\":\"stop\",\"usage\":{{\"promptTokens\":{usage.GetProperty("prompt_tokens").GetInt64()},\"completionTokens\":{usage.GetProperty("completion_tokens").GetInt64()},\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null}}}}\n");
+        expected.Append($"ad:{{\"finishReason\":\"stop\",\"usage\":{{\"promptTokens\":{usage.GetProperty("prompt_tokens").GetInt64()},\"completionTokens\":{usage.GetProperty("completion_tokens").GetInt64()},\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null}},\"stored\":true}}\n");
         Assert.Equal(expected.ToString(), body);
         Assert.Contains("café", body, StringComparison.Ordinal);
     }
@@ -55,7 +55,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
             expected.Append($"id: {id++}\nevent: delta\ndata: {{\"participant\":\"a\",\"content\":\"{Escape(chunk)}\"}}\n\n");
         }
 
-        expected.Append($"id: {id++}\nevent: finish\ndata: {{\"participant\":\"a\",\"finish_reason\":\"stop\",\"usage\":{{\"prompt_tokens\":{usage.GetProperty("prompt_tokens").GetInt64()},\"completion_tokens\":{usage.GetProperty("completion_tokens").GetInt64()},\"cache_read_tokens\":null,\"cache_write_tokens\":null,\"reasoning_tokens\":null}},\"ttft_ms\":{metadata.GetProperty("ttft_ms").GetInt64()},\"duration_ms\":{metadata.GetProperty("duration_ms").GetInt64()}}}\n\n");
+        expected.Append($"id: {id++}\nevent: finish\ndata: {{\"participant\":\"a\",\"finish_reason\":\"stop\",\"usage\":{{\"prompt_tokens\":{usage.GetProperty("prompt_tokens").GetInt64()},\"completion_tokens\":{usage.GetProperty("completion_tokens").GetInt64()},\"cache_read_tokens\":null,\"cache_write_tokens\":null,\"reasoning_tokens\":null}},\"ttft_ms\":{metadata.GetProperty("ttft_ms").GetInt64()},\"duration_ms\":{metadata.GetProperty("duration_ms").GetInt64()},\"stored\":true}}\n\n");
         expected.Append($"id: {id}\nevent: done\ndata: {{}}\n\n");
         Assert.Equal(expected.ToString(), body);
     }
@@ -147,7 +147,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
         var error = JsonDocument.Parse(Assert.Single(lines, l => l.StartsWith("b3:", StringComparison.Ordinal))[3..]).RootElement.GetProperty("error");
         var bEnd = Array.FindIndex(lines, l => l.StartsWith("bd:", StringComparison.Ordinal));
         Assert.True(bEnd > Array.FindIndex(lines, l => l.StartsWith("b3:", StringComparison.Ordinal)), body);
-        Assert.StartsWith("bd:{\"finishReason\":\"error\",\"usage\":null}", lines[bEnd], StringComparison.Ordinal);
+        Assert.StartsWith("bd:{\"finishReason\":\"error\",\"usage\":null,\"stored\":true}", lines[bEnd], StringComparison.Ordinal);
         Assert.Single(lines, l => l.StartsWith("ad:{\"finishReason\":\"stop\"", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.StartsWith("b0:", StringComparison.Ordinal));
 

@@ -47,7 +47,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
         var (_, sse) = await MessagingApp.StreamAsync(client, session, "again", protocol: "sse", pipeline: pipeline);
 
         Assert.Equal(
-            ["a0:{\"content\":\"Bonjour\"}", "a0:{\"content\":\" à tous\"}", "ad:{\"finishReason\":\"length\",\"usage\":null}"],
+            ["a0:{\"content\":\"Bonjour\"}", "a0:{\"content\":\" à tous\"}", "ad:{\"finishReason\":\"length\",\"usage\":null,\"stored\":true}"],
             data.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var events = Events(sse);
         Assert.Equal(["start", "delta", "delta", "finish", "done"], events.Select(e => e.Event));
@@ -84,7 +84,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
         Assert.Equal(
             [
                 "a0:{\"content\":\"Bonjour\"}", "a0:{\"content\":\" à tous\"}",
-                "ad:{\"finishReason\":\"stop\",\"usage\":{\"promptTokens\":12,\"completionTokens\":5,\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null}}",
+                "ad:{\"finishReason\":\"stop\",\"usage\":{\"promptTokens\":12,\"completionTokens\":5,\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null},\"stored\":true}",
             ],
             data.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var events = Events(sse);
@@ -123,7 +123,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
                 "ag:{\"content\":\"Spaces  stay,\\nlines too.\"}",
                 "a0:{\"content\":\"  Hello,\\n\"}",
                 "a0:{\"content\":\"\\tworld.  \"}",
-                "ad:{\"finishReason\":\"length\",\"usage\":{\"promptTokens\":25,\"completionTokens\":42,\"cacheReadTokens\":3,\"cacheWriteTokens\":7,\"reasoningTokens\":null}}",
+                "ad:{\"finishReason\":\"length\",\"usage\":{\"promptTokens\":25,\"completionTokens\":42,\"cacheReadTokens\":3,\"cacheWriteTokens\":7,\"reasoningTokens\":null},\"stored\":true}",
             ],
             data.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var events = Events(sse);
@@ -167,7 +167,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
         Assert.Equal("unavailable", error.GetProperty("code").GetString());
         Assert.DoesNotContain("10.9.8.7", data, StringComparison.Ordinal);
         Assert.Equal(
-            "ad:{\"finishReason\":\"error\",\"usage\":{\"promptTokens\":25,\"completionTokens\":1,\"cacheReadTokens\":0,\"cacheWriteTokens\":0,\"reasoningTokens\":null}}",
+            "ad:{\"finishReason\":\"error\",\"usage\":{\"promptTokens\":25,\"completionTokens\":1,\"cacheReadTokens\":0,\"cacheWriteTokens\":0,\"reasoningTokens\":null},\"stored\":true}",
             lines[3]);
         var events = Events(sse);
         Assert.Equal(["start", "delta", "delta", "error", "finish", "done"], events.Select(e => e.Event));
@@ -219,7 +219,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
         Assert.Equal("unavailable", error.GetProperty("code").GetString());
         Assert.DoesNotContain("10.9.8.7", data, StringComparison.Ordinal);
         Assert.Equal(
-            "ad:{\"finishReason\":\"error\",\"usage\":{\"promptTokens\":25,\"completionTokens\":1,\"cacheReadTokens\":0,\"cacheWriteTokens\":0,\"reasoningTokens\":null}}",
+            "ad:{\"finishReason\":\"error\",\"usage\":{\"promptTokens\":25,\"completionTokens\":1,\"cacheReadTokens\":0,\"cacheWriteTokens\":0,\"reasoningTokens\":null},\"stored\":true}",
             lines[1]);
         var events = Events(sse);
         Assert.Equal(["start", "error", "finish", "done"], events.Select(e => e.Event));

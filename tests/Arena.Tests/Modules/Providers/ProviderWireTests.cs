@@ -118,7 +118,7 @@ public sealed class ProviderWireTests : IClassFixture<UpstreamMessagingApp>
         var (_, body) = await MessagingApp.StreamAsync(client, session, "hi", pipeline: pipeline);
 
         Assert.Equal(
-            ["ag:{\"content\":\"Hm.\"}", "a0:{\"content\":\"Hi\"}", "ad:{\"finishReason\":\"stop\",\"usage\":null}"],
+            ["ag:{\"content\":\"Hm.\"}", "a0:{\"content\":\"Hi\"}", "ad:{\"finishReason\":\"stop\",\"usage\":null,\"stored\":true}"],
             body.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var reply = (await app.MessagesAsync(client, session))[1];
         Assert.Equal("Hm.", reply.GetProperty("reasoning").GetString());
@@ -138,7 +138,7 @@ public sealed class ProviderWireTests : IClassFixture<UpstreamMessagingApp>
             [
                 "a9:{\"toolCallId\":\"call_A\",\"toolName\":\"get_weather\",\"args\":\"{\\\"location\\\": \\\"Paris\\\"}\"}",
                 "a9:{\"toolCallId\":\"call_B\",\"toolName\":\"get_time\",\"args\":\"{}\"}",
-                "ad:{\"finishReason\":\"tool_calls\",\"usage\":{\"promptTokens\":82,\"completionTokens\":41,\"cacheReadTokens\":64,\"cacheWriteTokens\":null,\"reasoningTokens\":16}}",
+                "ad:{\"finishReason\":\"tool_calls\",\"usage\":{\"promptTokens\":82,\"completionTokens\":41,\"cacheReadTokens\":64,\"cacheWriteTokens\":null,\"reasoningTokens\":16},\"stored\":true}",
             ],
             body.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }

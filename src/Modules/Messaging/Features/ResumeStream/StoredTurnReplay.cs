@@ -12,8 +12,8 @@ namespace Arena.Modules.Messaging.Features.ResumeStream;
 /// is the slice of the stored content it carried. Otherwise (the instance died: the replies are <c>interrupted</c>) the
 /// turn starts over, coalesced per participant: its start, its whole stored content as one delta, its end; a client that
 /// sees a <c>start</c> again replaces what it had. A reply's end is <c>finish</c> for a success, <c>error</c> then
-/// <c>finish</c> for a failure, and <c>error</c> with code <c>cancelled</c> or <c>interrupted</c> for a stopped reply or
-/// one whose instance died.
+/// <c>finish</c> for a failure, and <c>error</c> with code <c>cancelled</c>, <c>shutdown</c> or <c>interrupted</c> for a
+/// stopped reply, one its instance's shutdown ended, or one whose instance died.
 internal static class StoredTurnReplay
 {
     public static async Task WriteAsync(HttpContext context, IReadOnlyList<MessageRows.StoredReply> replies, StreamProtocol protocol, long after, CancellationToken cancellationToken)
@@ -113,7 +113,10 @@ internal static class StoredTurnReplay
     private static StreamFailed Failure(MessageRows.StoredReply reply) => reply.Status switch
     {
         MessageStatus.Cancelled => new StreamFailed(reply.Participant, "cancelled", "The reply was stopped before it ended."),
-        MessageStatus.Interrupted => new StreamFailed(reply.Participant, "interrupted", "The instance generating the reply stopped; this is what was saved."),
+        // A shutdown stores its own error with the row; a crash leaves none.
+        MessageStatus.Interrupted => MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error
+            ? new StreamFailed(reply.Participant, error.Code, error.Message)
+            : new StreamFailed(reply.Participant, "interrupted", "The instance generating the reply stopped; this is what was saved."),
         _ => MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error
             ? new StreamFailed(reply.Participant, error.Code, error.Message)
             : new StreamFailed(reply.Participant, WireNames.Of(CompletionErrorCode.Unknown), "The reply failed."),
@@ -127,6 +130,7 @@ internal static class StoredTurnReplay
             metadata?.FinishReason ?? WireNames.Of(FinishReason.Stop),
             metadata?.Usage is { } usage ? new TokenUsage(usage.PromptTokens, usage.CompletionTokens) : null,
             metadata?.TtftMs,
-            metadata?.DurationMs ?? 0);
+            metadata?.DurationMs ?? 0,
+            Stored: true);
     }
 }

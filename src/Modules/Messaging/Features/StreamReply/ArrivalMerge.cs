@@ -95,6 +95,8 @@ internal sealed class ArrivalMerge(ParticipantRun run, TimeProvider clock, IOpti
         public ValueTask WaitAsync(ValueTask pending) => pending;
 
         public ValueTask WaitAsync(Task pending) => new(pending);
+
+        public ValueTask<bool> WaitAsync(Task<bool> pending) => new(pending);
     }
 
     private sealed class Activity

@@ -23,12 +23,16 @@ internal static class StreamReplyDescription
 
         `data` (default; the old service's format): one line per event, `{participant}{kind}:{json}` with participant `a` or `b`
         and camelCase JSON. Kind `0` is a chunk, `{"content":"..."}`; kind `3` an error, `{"error":{"code":"...","message":"..."}}`;
-        kind `d` the end of that participant, `{"finishReason":"stop","usage":{"promptTokens":0,"completionTokens":0}}`.
+        kind `d` the end of that participant, `{"finishReason":"stop","usage":{"promptTokens":0,"completionTokens":0},"stored":true}`.
 
         `sse`: standard server-sent events, each with an increasing `id`, an `event` and one snake_case JSON `data` line:
         `start` (`participant`, `message_id`, `model`; no `model` in a battle before its vote), `delta` (`participant`, `content`), `error` (`participant`,
-        `error` {`code`, `message`}), `finish` (`participant`, `finish_reason`, `usage`, `ttft_ms`, `duration_ms`), and last
+        `error` {`code`, `message`}), `finish` (`participant`, `finish_reason`, `usage`, `ttft_ms`, `duration_ms`, `stored`), and last
         `done` (`{}`). `: keep-alive` comment lines keep an idle connection open.
+
+        `stored` (both protocols) says whether the reply was saved when its end was sent; when false the server keeps retrying
+        the save in the background. An error with code `shutdown` (then no `d`/`finish` for that participant) means the
+        instance shut down before the reply ended: what had arrived is stored as `interrupted`.
 
         In compare mode the events of `a` and `b` are interleaved in arrival order; each participant's own events keep their order.
         A failure after the stream started travels inside it and ends only that participant.
@@ -51,7 +55,7 @@ internal static class StreamReplyDescription
             Response(typeof(ProblemDetails), StatusCodes.Status404NotFound, "application/problem+json", "The session does not exist or belongs to another user."),
             Response(typeof(ProblemDetails), StatusCodes.Status409Conflict, "application/problem+json", "A reply is already streaming in this session."),
             Response(typeof(HttpValidationProblemDetails), StatusCodes.Status413PayloadTooLarge, "application/problem+json", "The new user message is longer than the configured maximum; errors names messages."),
-            Response(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json", "No pipeline can take the stream now (the legacy pipeline is at capacity, or no destination is available); nothing was stored. Retry-After says when to try again."))
+            Response(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json", "No pipeline can take the stream now (the legacy pipeline is at capacity, no destination is available, or the instance is shutting down); nothing was stored. Retry-After says when to try again."))
         // Headers and the query parameter are read by the pipelines and the gateway themselves, not bound as handler
         // parameters, so endpoint metadata cannot name them; this adds them, with their choices, to this operation only.
         .AddOpenApiOperationTransformer((operation, _, _) =>

@@ -73,18 +73,16 @@ internal static class StreamReplyEndpoint
         }
 
         // The client that started the turn reads its end before the turn's positions are stored; only resumes wait for them.
-        turn.Close();
+        var closing = turn.Close();
         try
         {
             if (stopped)
             {
-                // A stopped turn still ends properly for the client that started it: each unfinished participant's error.
-                for (var i = Math.Max(0, turn.Count - turn.Stream.Participants.Count); i < turn.Count; i++)
+                // A stopped or shut-down turn still ends properly for the client that started it: each unfinished
+                // participant's error.
+                for (var i = turn.Count - closing; i < turn.Count; i++)
                 {
-                    if (turn[i] is StreamFailed { Code: "cancelled" } cancelled)
-                    {
-                        writer.Write(cancelled, body);
-                    }
+                    writer.Write(turn[i], body);
                 }
             }
 

@@ -51,6 +51,7 @@ internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> 
         var body = context.Response.Body;
         var headersSent = false;
         var keepAlive = (int)settings.KeepAliveInterval.TotalMilliseconds;
+        var ended = false;
         try
         {
             while (true)
@@ -73,6 +74,7 @@ internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> 
                 }
             }
 
+            ended = true;
             if (writer.WriteEnd(buffer))
             {
                 Send(body, buffer);
@@ -89,6 +91,33 @@ internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> 
             {
                 thread.Join();
             }
+        }
+
+        if (!ended && turn.Token.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            WriteClosing(body, writer, buffer, turn);
+        }
+    }
+
+    /// A stopped or shut-down turn still ends properly for a client that is still there, as on the streaming pipeline:
+    /// each unfinished participant's error, then the protocol's end.
+    private static void WriteClosing(Stream body, StreamWireWriter writer, ArrayBufferWriter<byte> buffer, LiveTurn turn)
+    {
+        buffer.ResetWrittenCount();
+        var closing = turn.Close();
+        for (var i = turn.Count - closing; i < turn.Count; i++)
+        {
+            writer.Write(turn[i], buffer);
+        }
+
+        writer.WriteEnd(buffer);
+        try
+        {
+            Send(body, buffer);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
+        {
+            // The client went away meanwhile.
         }
     }
 
@@ -134,5 +163,7 @@ internal sealed class LegacyPump(ParticipantRun run, IOptions<MessagingOptions> 
             pending.GetAwaiter().GetResult();
             return ValueTask.CompletedTask;
         }
+
+        public ValueTask<bool> WaitAsync(Task<bool> pending) => ValueTask.FromResult(pending.GetAwaiter().GetResult());
     }
 }

@@ -24,6 +24,7 @@ internal sealed class DataWireWriter : StreamWireWriter
     private static readonly JsonEncodedText ToolCallIdName = JsonEncodedText.Encode("toolCallId");
     private static readonly JsonEncodedText ToolNameName = JsonEncodedText.Encode("toolName");
     private static readonly JsonEncodedText ArgsName = JsonEncodedText.Encode("args");
+    private static readonly JsonEncodedText StoredName = JsonEncodedText.Encode("stored");
 
     public override bool Write(StreamEvent streamEvent, IBufferWriter<byte> output)
     {
@@ -100,6 +101,8 @@ internal sealed class DataWireWriter : StreamWireWriter
                         json.WriteNull(UsageName);
                     }
 
+                    // Last, so that clients matching the line's start keep working.
+                    json.WriteBoolean(StoredName, finished.Stored);
                     json.WriteEndObject();
                     json.Flush();
                     break;

@@ -29,6 +29,7 @@ internal sealed class SseWireWriter : StreamWireWriter
     private static readonly JsonEncodedText ArgumentsName = JsonEncodedText.Encode("arguments");
     private static readonly JsonEncodedText TtftMsName = JsonEncodedText.Encode("ttft_ms");
     private static readonly JsonEncodedText DurationMsName = JsonEncodedText.Encode("duration_ms");
+    private static readonly JsonEncodedText StoredName = JsonEncodedText.Encode("stored");
     private static readonly JsonEncodedText ParticipantA = JsonEncodedText.Encode("a");
     private static readonly JsonEncodedText ParticipantB = JsonEncodedText.Encode("b");
 
@@ -113,6 +114,7 @@ internal sealed class SseWireWriter : StreamWireWriter
                     }
 
                     json.WriteNumber(DurationMsName, finished.DurationMs);
+                    json.WriteBoolean(StoredName, finished.Stored);
                     break;
                 }
 
