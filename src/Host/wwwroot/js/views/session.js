@@ -86,7 +86,7 @@ export async function showSession(id, signal) {
   const prompt = h('textarea', { id: 'prompt', name: 'prompt', rows: 3, required: true, placeholder: 'Write a follow-up…' });
   const submit = h('button', { type: 'submit' }, 'Send');
   const stop = h('button', { type: 'button', class: 'stop', hidden: true }, 'Stop');
-  const stopMessage = h('div', { 'aria-live': 'polite' });
+  const turnNotice = h('div', { 'aria-live': 'polite' });
   const composer = h('form', { id: 'composer', class: 'composer' },
     h('label', { for: 'prompt', class: 'visually-hidden' }, 'Your message'), prompt, stop, submit);
   sendOnEnter(prompt, composer);
@@ -96,9 +96,9 @@ export async function showSession(id, signal) {
     try {
       // The turn's own stream then ends with the unfinished sides cancelled, which settles the columns.
       await stopTurn(id);
-      stopMessage.replaceChildren();
+      turnNotice.replaceChildren();
     } catch (error) {
-      stopMessage.replaceChildren(alertBox(error.message));
+      turnNotice.replaceChildren(alertBox(error.message));
       stop.disabled = false;
     }
   });
@@ -161,7 +161,7 @@ export async function showSession(id, signal) {
       if (!(error instanceof ApiError)) {
         console.error(error);
       }
-      stopMessage.replaceChildren(alertBox(error instanceof ApiError ? error.message : 'Something went wrong on this page.'));
+      turnNotice.replaceChildren(alertBox(error instanceof ApiError ? error.message : 'Something went wrong on this page.'));
     }
     if (!resumed) {
       turn.dispose();
@@ -177,7 +177,7 @@ export async function showSession(id, signal) {
     meta,
     transcript,
     ...(vote ? [vote.element] : []),
-    stopMessage,
+    turnNotice,
     composer);
   offerVote();
 
