@@ -34,7 +34,11 @@ internal static class ServiceDefaults
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 
         // Issuer, audiences and signing keys come from Authentication:Schemes:Bearer (dotnet user-jwts writes them in development).
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options => options.MapInboundClaims = false);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            options.MapInboundClaims = false;
+            options.Events = new JwtBearerEvents { OnMessageReceived = EventSourceToken.ReadFromQuery };
+        });
         // The library's 5 minutes would keep an expired token working that long; clocks synchronised by NTP need far less.
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IConfiguration>((options, configuration) =>
             options.TokenValidationParameters.ClockSkew = configuration.GetValue(ClockSkewKey, DefaultClockSkew));

@@ -58,7 +58,8 @@ public static class MessagingModule
     /// Maps, under the given (authenticated) API group, the message list and the public <c>POST /messages/stream/</c>
     /// twice, once per pipeline: the endpoints named <c>StreamMessage</c> (streaming, which carries the API description)
     /// and <c>StreamMessageLegacy</c>. Routing never selects them by itself; a router in front of them picks one per
-    /// request by its name and runs it in-process.
+    /// request by its name and runs it in-process. The resume of a session's stream is named <c>ResumeStream</c>: the
+    /// Host lets a browser's EventSource authenticate there (and only there) with the token in the query.
     /// </summary>
     public static IEndpointRouteBuilder MapMessagingEndpoints(this IEndpointRouteBuilder api)
     {

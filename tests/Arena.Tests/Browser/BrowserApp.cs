@@ -6,7 +6,7 @@ namespace Arena.Tests.Browser;
 
 /// The Host in Development (so people sign in by name) with slow mock models, two models on a fake OpenAI-compatible
 /// upstream, and one headless Chromium (Debian's) driven by Playwright for the whole class.
-public sealed class BrowserApp : ArenaApp, IAsyncLifetime
+public class BrowserApp : ArenaApp, IAsyncLifetime
 {
     public const string FakeModel = "fake-gpt";
     public const string LimitedModel = "fake-limited";
@@ -93,6 +93,9 @@ public sealed class BrowserApp : ArenaApp, IAsyncLifetime
             settings[$"Arena:Models:{mock}:IdentityWords:0"] = "Quokka";
         }
 
+        // The page's turns are resumable, which only the streaming pipeline runs (on legacy the page falls back to
+        // ordinary turns, and a reload could not resume them).
+        settings["Arena:Gateway:StreamingShare"] = "100";
         settings["Arena:Battles:MinReadingTime"] = "00:00:00";
         settings["Arena:Leaderboard:RefreshInterval"] = "00:00:00.250";
 

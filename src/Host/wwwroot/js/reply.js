@@ -15,7 +15,7 @@ const failures = {
 const notes = {
   cancelled: 'The answer was stopped before it finished; what arrived is kept.',
   interrupted: 'The server stopped while writing this answer; what arrived is kept.',
-  streaming: 'This answer was still being written when the page loaded. Open the session again to see more.',
+  streaming: 'This answer was still being written when the page loaded, and the page could not follow it. Open the session again to see more.',
   lost: 'The connection to Arena broke off; the answer so far is shown. Open the session again from History to see what was saved.',
 };
 
@@ -91,6 +91,16 @@ export class ReplyColumn {
     this.setState('waiting');
   }
 
+  // What came before a `start` belongs to an earlier telling of the same answer.
+  restart() {
+    if (this.text || this.reasoning) {
+      this.text = '';
+      this.reasoning = '';
+      this.dirty = true;
+      this.reasoningDirty = true;
+    }
+  }
+
   append(content, now) {
     this.arrived(now);
     this.text += content;
@@ -118,14 +128,20 @@ export class ReplyColumn {
     this.element.setAttribute('aria-label', `Answer of ${label}`);
   }
 
+  // A stopped answer and one whose server stopped are not failures of the model: they keep what arrived.
   fail(error) {
+    if (error?.code === 'cancelled' || error?.code === 'interrupted') {
+      this.setState(error.code);
+      this.showNote(notes[error.code]);
+      return;
+    }
     this.setState('error');
     this.showNote(failureText(error, this.label));
   }
 
   finish(metadata) {
     this.metadata = metadata;
-    if (this.state !== 'error') {
+    if (!['error', 'cancelled', 'interrupted'].includes(this.state)) {
       this.setState(metadata.finish_reason === 'cancelled' ? 'cancelled' : 'success');
     }
     this.dirty = true;

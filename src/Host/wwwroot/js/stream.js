@@ -1,26 +1,118 @@
-import { authorizedHeaders, errorFrom, send } from './api.js';
+import { api, authorizedHeaders, errorFrom, send } from './api.js';
 import { readEvents } from './sse.js';
 
-// Sends one user turn to POST /api/messages/stream/ with the `sse` protocol and feeds every event to `turn` while it
-// arrives. Refusals before the first byte (404, 409, 413, …) throw an ApiError; a stream that closes early leaves the
-// unfinished columns marked as cut off.
-export async function streamTurn(sessionId, prompt, turn, signal) {
-  turn.begin();
-  const response = await send('/api/messages/stream/?protocol=sse', {
-    method: 'POST',
-    headers: authorizedHeaders({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
-    body: JSON.stringify({ session_id: sessionId, messages: [{ role: 'user', content: prompt }] }),
-    signal,
-  });
-  if (!response.ok) {
-    throw await errorFrom(response, { notFound: 'This session no longer exists. It may have been deleted.' });
+const gone = 'This session no longer exists. It may have been deleted.';
+const runningKey = 'arena.runningTurn';
+// How often in a row a dropped connection is picked up again before the columns say it broke off.
+const reconnects = 3;
+
+// The turn this tab is streaming: its session and the id of the last event shown, kept in sessionStorage so that a
+// reload knows which turn to pick up. Null when none.
+export function runningTurn() {
+  try {
+    return JSON.parse(sessionStorage.getItem(runningKey));
+  } catch {
+    return null;
   }
-  await feedTurn(response, turn);
 }
 
-// Feeds a response's `sse` events to `turn` until the stream ends. Shared by every way a turn's stream is read (the
-// stream request now; resuming a turn's stream after a reload, which sends `turn.lastEventId` back, the same way).
-export async function feedTurn(response, turn) {
+export function forgetRunningTurn(sessionId) {
+  if (runningTurn()?.session === sessionId) {
+    sessionStorage.removeItem(runningKey);
+  }
+}
+
+// Sends one user turn to POST /api/messages/stream/ with the `sse` protocol and feeds every event to `turn` while it
+// arrives. The turn is resumable: leaving the page or losing the connection does not end it on the server, so a
+// dropped connection is picked up after the last event shown, and a reload picks up the whole turn (resumeTurn).
+// Refusals before the first byte (404, 409, 413, …) throw an ApiError.
+export async function streamTurn(sessionId, prompt, turn, signal) {
+  turn.begin();
+  let response = await sendTurn(sessionId, prompt, true, signal);
+  if (response.status === 400 && await refusesResumable(response)) {
+    // The gateway sent the turn to the legacy pipeline, which runs no resumable turn (and stored nothing): send it
+    // as an ordinary one. Stop still works; leaving the page then ends the turn.
+    response = await sendTurn(sessionId, prompt, false, signal);
+  }
+  if (!response.ok) {
+    throw await errorFrom(response, { notFound: gone });
+  }
+  await follow(sessionId, response, turn, signal);
+}
+
+function sendTurn(sessionId, prompt, resumable, signal) {
+  return send('/api/messages/stream/?protocol=sse', {
+    method: 'POST',
+    headers: authorizedHeaders({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
+    body: JSON.stringify({ session_id: sessionId, messages: [{ role: 'user', content: prompt }], resumable }),
+    signal,
+  });
+}
+
+async function refusesResumable(response) {
+  const problem = await response.clone().json().catch(() => ({}));
+  return Boolean(problem?.errors?.resumable);
+}
+
+// Picks up the session's turn from its first event (after a reload the page has lost what it showed; the server
+// replays it at once, then continues live). False when the session has no turn to resume (204).
+export async function resumeTurn(sessionId, turn, signal) {
+  const response = await openResume(sessionId, null, signal);
+  if (response.status === 204) {
+    forgetRunningTurn(sessionId);
+    return false;
+  }
+  await follow(sessionId, response, turn, signal);
+  return true;
+}
+
+// Stop is not leaving: it asks the server to end the turn, whose stream then closes with each unfinished side
+// cancelled. True when a turn was streaming.
+export async function stopTurn(sessionId) {
+  const answer = await api(`/api/sessions/${sessionId}/stop`, { method: 'POST', notFound: gone });
+  return answer?.stopped === true;
+}
+
+async function follow(sessionId, response, turn, signal) {
+  remember(sessionId, turn.lastEventId);
+  for (let attempt = 0; ; attempt++) {
+    if (await feed(sessionId, response, turn)) {
+      break;
+    }
+    if (attempt === reconnects || signal?.aborted) {
+      break;
+    }
+    try {
+      response = await openResume(sessionId, turn.lastEventId, signal);
+    } catch (error) {
+      if (error.name === 'AbortError') {
+        throw error;
+      }
+      break;
+    }
+    if (response.status === 204) {
+      break;
+    }
+  }
+  forgetRunningTurn(sessionId);
+  turn.end();
+}
+
+async function openResume(sessionId, lastEventId, signal) {
+  const headers = authorizedHeaders({ Accept: 'text/event-stream' });
+  if (lastEventId !== null) {
+    headers['Last-Event-ID'] = lastEventId;
+  }
+  const response = await send(`/api/sessions/${sessionId}/stream`, { headers, signal });
+  if (!response.ok) {
+    throw await errorFrom(response, { notFound: gone });
+  }
+  return response;
+}
+
+// Feeds a response's `sse` events to `turn`; true once the turn's `done` arrived, false when the connection closed
+// before it.
+async function feed(sessionId, response, turn) {
   const events = readEvents(response.body);
   for (;;) {
     let next;
@@ -30,12 +122,19 @@ export async function feedTurn(response, turn) {
       if (error.name === 'AbortError') {
         throw error;
       }
-      break;
+      return false;
     }
     if (next.done) {
-      break;
+      return false;
     }
     turn.apply(next.value);
+    if (next.value.event === 'done') {
+      return true;
+    }
+    remember(sessionId, turn.lastEventId);
   }
-  turn.end();
+}
+
+function remember(session, lastEventId) {
+  sessionStorage.setItem(runningKey, JSON.stringify({ session, last_event_id: lastEventId }));
 }

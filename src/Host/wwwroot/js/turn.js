@@ -2,8 +2,8 @@ import { h } from './dom.js';
 import { ReplyColumn } from './reply.js';
 
 // One turn of a session: the person's message and one column per participant, side by side. A live turn is fed the
-// events of the `sse` protocol (from the stream request now; from a resumed stream the same way), remembering the
-// last event id; a stored turn is built from saved messages.
+// events of the `sse` protocol (from the stream request, or from the resume of the turn's stream after a reload or a
+// dropped connection), remembering the last event id; a stored turn is built from saved messages.
 export class TurnView {
   constructor(prompt, participants) {
     this.columns = new Map(participants.map(p => [p.participant, new ReplyColumn(p)]));
@@ -38,8 +38,10 @@ export class TurnView {
     return [...this.columns.values()].every(c => c.settled);
   }
 
-  begin() {
-    const now = performance.now();
+  // `sent`: the person sent the turn just now, so the columns time the first chunk; a resumed turn was sent earlier
+  // and shows the server's figures once it ends.
+  begin(sent = true) {
+    const now = sent ? performance.now() : null;
     for (const column of this.columns.values()) {
       column.begin(now);
     }
@@ -63,9 +65,13 @@ export class TurnView {
       case 'finish':
         column?.finish(payload);
         break;
+      case 'start':
+        // A turn replayed after its instance died starts over from what was stored: the start comes again.
+        // `start` may name the model, but a battle's page never shows it before the vote, whatever the stream says.
+        column?.restart();
+        break;
       default:
-        // `start` (ids of the stored rows) and `done` change nothing on screen. `start` may name the model, but a
-        // battle's page never shows it before the vote, whatever the stream says.
+        // `done` changes nothing on screen.
         break;
     }
     this.schedule();

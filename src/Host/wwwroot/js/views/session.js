@@ -1,7 +1,7 @@
 import { api, ApiError } from '../api.js';
 import { labeller } from '../catalog.js';
 import { alertBox, h, sendOnEnter, show } from '../dom.js';
-import { streamTurn } from '../stream.js';
+import { resumeTurn, runningTurn, stopTurn, streamTurn } from '../stream.js';
 import { TurnView } from '../turn.js';
 import { VotePanel } from '../vote.js';
 
@@ -14,8 +14,9 @@ export function startWith(sessionId, prompt) {
   pending.set(sessionId, prompt);
 }
 
-// One session: its stored turns, then live turns as the person writes. Leaving the view (`signal`) ends its stream,
-// which the server records as cancelled.
+// One session: its stored turns, then live turns as the person writes. Turns are resumable: leaving the view
+// (`signal`) closes its stream but the turn runs on, and a turn still streaming when the view opens (after a reload,
+// or from another tab) is followed live to its end. Stop ends a turn on the server.
 export async function showSession(id, signal) {
   const turns = [];
   signal.addEventListener('abort', () => turns.forEach(t => t.dispose()));
@@ -50,10 +51,13 @@ export async function showSession(id, signal) {
   const transcript = h('div', { class: 'transcript' });
   const modelOf = { a: session.model_a, b: session.model_b };
   const storedLabel = reply => anonymous ? labelOf(reply.participant ?? 'a') : label(reply.model ?? modelOf[reply.participant]);
-  for (const turn of storedTurns(messages, storedLabel)) {
+  const stored = storedTurns(messages, storedLabel);
+  for (const turn of stored) {
     turns.push(turn);
     transcript.append(turn.element);
   }
+  const last = messages.findLast(m => m.role === 'user');
+  const unfinished = last && (runningTurn()?.session === id || messages.some(m => m.parent_id === last.id && m.status === 'streaming'));
 
   let revealed = !anonymous;
   let busy = false;
@@ -81,9 +85,31 @@ export async function showSession(id, signal) {
 
   const prompt = h('textarea', { id: 'prompt', name: 'prompt', rows: 3, required: true, placeholder: 'Write a follow-up…' });
   const submit = h('button', { type: 'submit' }, 'Send');
+  const stop = h('button', { type: 'button', class: 'stop', hidden: true }, 'Stop');
+  const turnNotice = h('div', { 'aria-live': 'polite' });
   const composer = h('form', { id: 'composer', class: 'composer' },
-    h('label', { for: 'prompt', class: 'visually-hidden' }, 'Your message'), prompt, submit);
+    h('label', { for: 'prompt', class: 'visually-hidden' }, 'Your message'), prompt, stop, submit);
   sendOnEnter(prompt, composer);
+
+  stop.addEventListener('click', async () => {
+    stop.disabled = true;
+    try {
+      // The turn's own stream then ends with the unfinished sides cancelled, which settles the columns.
+      await stopTurn(id);
+      turnNotice.replaceChildren();
+    } catch (error) {
+      turnNotice.replaceChildren(alertBox(error.message));
+      stop.disabled = false;
+    }
+  });
+
+  const streaming = on => {
+    busy = on;
+    submit.disabled = on;
+    stop.hidden = !on;
+    stop.disabled = false;
+    offerVote();
+  };
 
   composer.addEventListener('submit', event => {
     event.preventDefault();
@@ -99,9 +125,7 @@ export async function showSession(id, signal) {
     turns.push(turn);
     transcript.append(turn.element);
     turn.element.scrollIntoView({ block: 'start' });
-    submit.disabled = true;
-    busy = true;
-    offerVote();
+    streaming(true);
     try {
       await streamTurn(id, text, turn, signal);
     } catch (error) {
@@ -114,9 +138,37 @@ export async function showSession(id, signal) {
       turn.refuse(error instanceof ApiError ? error.message : 'Something went wrong on this page.');
       prompt.value ||= text;
     }
-    busy = false;
-    offerVote();
-    submit.disabled = false;
+    streaming(false);
+    prompt.focus();
+  }
+
+  // Follows the last turn live in place of its stored rows, from its first event: the server replays what was sent
+  // so far at once, then the rest as it comes. Where it has nothing to resume any more, the stored rows stay.
+  async function resume() {
+    const storedTurn = turns.pop();
+    const turn = new TurnView(last.content, participants);
+    turns.push(turn);
+    storedTurn.element.replaceWith(turn.element);
+    turn.begin(false);
+    streaming(true);
+    let resumed = false;
+    try {
+      resumed = await resumeTurn(id, turn, signal);
+    } catch (error) {
+      if (error.name === 'AbortError') {
+        return;
+      }
+      if (!(error instanceof ApiError)) {
+        console.error(error);
+      }
+      turnNotice.replaceChildren(alertBox(error instanceof ApiError ? error.message : 'Something went wrong on this page.'));
+    }
+    if (!resumed) {
+      turn.dispose();
+      turns[turns.length - 1] = storedTurn;
+      turn.element.replaceWith(storedTurn.element);
+    }
+    streaming(false);
     prompt.focus();
   }
 
@@ -125,6 +177,7 @@ export async function showSession(id, signal) {
     meta,
     transcript,
     ...(vote ? [vote.element] : []),
+    turnNotice,
     composer);
   offerVote();
 
@@ -132,6 +185,8 @@ export async function showSession(id, signal) {
   pending.delete(id);
   if (first) {
     run(first);
+  } else if (unfinished && stored.length > 0) {
+    resume();
   } else {
     prompt.focus();
   }

@@ -66,7 +66,8 @@ internal static class ResumeStreamEndpoint
             return;
         }
 
-        if (await mediator.Send(new FindSession(id, user.FindFirstValue("sub")!), cancellationToken) is null)
+        var session = await mediator.Send(new FindSession(id, user.FindFirstValue("sub")!), cancellationToken);
+        if (session is null)
         {
             await TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The session does not exist.").ExecuteAsync(context);
             return;
@@ -111,7 +112,8 @@ internal static class ResumeStreamEndpoint
         }
 
         StreamResponse.PrepareStream(context);
-        await StoredTurnReplay.WriteAsync(context, replies, protocol, after, cancellationToken);
+        // A battle not yet voted on names no model, as its live stream did not.
+        await StoredTurnReplay.WriteAsync(context, replies, protocol, after, hideModels: session.Battle && session.RevealedAt is null, cancellationToken);
     }
 
     private static IResult Invalid(string field, string message) =>

@@ -13,12 +13,13 @@ namespace Arena.Modules.Messaging.Features.ResumeStream;
 /// turn starts over, coalesced per participant: its start, its whole stored content as one delta, its end; a client that
 /// sees a <c>start</c> again replaces what it had. A reply's end is <c>finish</c> for a success, <c>error</c> then
 /// <c>finish</c> for a failure, and <c>error</c> with code <c>cancelled</c>, <c>shutdown</c> or <c>interrupted</c> for a
-/// stopped reply, one its instance's shutdown ended, or one whose instance died.
+/// stopped reply, one its instance's shutdown ended, or one whose instance died. A battle not yet voted on names no model in
+/// its starts, as its live stream did not.
 internal static class StoredTurnReplay
 {
-    public static async Task WriteAsync(HttpContext context, IReadOnlyList<MessageRows.StoredReply> replies, StreamProtocol protocol, long after, CancellationToken cancellationToken)
+    public static async Task WriteAsync(HttpContext context, IReadOnlyList<MessageRows.StoredReply> replies, StreamProtocol protocol, long after, bool hideModels, CancellationToken cancellationToken)
     {
-        var (events, done) = Rebuild(replies);
+        var (events, done) = Rebuild(replies, hideModels);
         var writer = StreamWireWriter.For(protocol);
         var body = context.Response.BodyWriter;
         // SSE positions are the ids; data positions count the lines the protocol sends.
@@ -54,7 +55,7 @@ internal static class StoredTurnReplay
         }
     }
 
-    private static (List<(long Id, StreamEvent Event)> Events, long Done) Rebuild(IReadOnlyList<MessageRows.StoredReply> replies)
+    private static (List<(long Id, StreamEvent Event)> Events, long Done) Rebuild(IReadOnlyList<MessageRows.StoredReply> replies, bool hideModels)
     {
         var positions = replies.Select(r => ReplyPositions.Deserialize(r.Positions)).ToList();
         var events = new List<(long Id, StreamEvent Event)>();
@@ -63,7 +64,7 @@ internal static class StoredTurnReplay
             for (var i = 0; i < replies.Count; i++)
             {
                 var (reply, at) = (replies[i], positions[i]!);
-                events.Add((at.Start, new StreamStarted(reply.Participant, reply.Id, reply.Model)));
+                events.Add((at.Start, new StreamStarted(reply.Participant, reply.Id, hideModels ? null : reply.Model)));
                 var from = 0;
                 for (var d = 0; d < at.Deltas.Length; d++)
                 {
@@ -90,7 +91,7 @@ internal static class StoredTurnReplay
 
         foreach (var reply in replies)
         {
-            events.Add((events.Count + 1, new StreamStarted(reply.Participant, reply.Id, reply.Model)));
+            events.Add((events.Count + 1, new StreamStarted(reply.Participant, reply.Id, hideModels ? null : reply.Model)));
             if (reply.Content.Length > 0)
             {
                 events.Add((events.Count + 1, new StreamDelta(reply.Participant, reply.Content)));

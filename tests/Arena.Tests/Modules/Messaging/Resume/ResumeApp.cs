@@ -39,6 +39,12 @@ public sealed class ResumeApp : MessagingApp, IAsyncLifetime
         settings["Arena:Models:paced-a:ProviderModel"] = "gpt-test";
         settings["Arena:Models:paced-b:Provider"] = "paced";
         settings["Arena:Models:paced-b:ProviderModel"] = "gpt-test";
+        // Battles draw the two fast mocks only: they answer on their own and at once.
+        foreach (var model in new[] { PacedA, PacedB, Slow, Down, "mock-swift", "mock-sage", "mock-echo" })
+        {
+            settings[$"Arena:Models:{model}:BattleWeight"] = "0";
+        }
+
         settings["Arena:Messaging:StreamHostHeartbeat"] = "00:00:00.200";
         settings["Arena:Messaging:StreamHostLease"] = "00:00:15";
         this.settings = settings;
