@@ -23,6 +23,19 @@ internal static class MessagingPersistence
         return options;
     }
 
+    /// A request waits on the database for seconds, not Npgsql's 15 s to connect and 30 s per command: an unreachable or
+    /// hung database then answers 503 before any stream starts. Migrations and the final writes set their own timeouts.
+    private static string WithRequestTimeouts(string connectionString, IConfiguration configuration) =>
+        new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Timeout = Seconds(configuration.GetValue("Arena:Database:ConnectTimeout", TimeSpan.FromSeconds(3))),
+            CommandTimeout = Seconds(configuration.GetValue("Arena:Database:CommandTimeout", TimeSpan.FromSeconds(5))),
+            // A server that let a command time out will not answer its cancel request either: drop the connection at once.
+            CancellationTimeout = -1,
+        }.ConnectionString;
+
+    private static int Seconds(TimeSpan timeout) => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+
     public static void AddMessagingPersistence(this IHostApplicationBuilder builder)
     {
         // A factory, not a scoped context: the participants of one compare stream write concurrently.
@@ -36,7 +49,7 @@ internal static class MessagingPersistence
                 throw new InvalidOperationException("ConnectionStrings:Arena is not set. Run ./scripts/run.sh, or set ConnectionStrings__Arena to a PostgreSQL connection string.");
             }
 
-            return new NpgsqlDataSourceBuilder(connectionString) { Name = "messaging" }.Build();
+            return new NpgsqlDataSourceBuilder(WithRequestTimeouts(connectionString, configuration)) { Name = "messaging" }.Build();
         });
         builder.Services.AddPooledDbContextFactory<MessagingDbContext>((services, options) =>
             Configure(options, services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
@@ -62,6 +75,8 @@ internal sealed class MessagingStartup(IDbContextFactory<MessagingDbContext> con
         if (configuration.GetValue("Arena:Database:MigrateOnStartup", true))
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            // A migration may rewrite a large table; the request path's command timeout is far too short for that.
+            db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
             await db.Database.MigrateAsync(cancellationToken);
             logger.LogInformation("Messaging schema is up to date");
         }

@@ -57,6 +57,8 @@ internal static class ProviderErrors
         return error.Detail is null && observation.ErrorFrame is { } frame ? error with { Detail = ProviderText.ForClients(frame, apiKey) } : error;
     }
 
+    public static bool IsKnownType(string? type) => type is not null && FromErrorType(type, null, null).Code != CompletionErrorCode.Unknown;
+
     public static ProviderError FromErrorType(string? type, string? providerText, string? apiKey) => type switch
     {
         "rate_limit_error" or "rate_limit_exceeded" or "rate_limited" or "too_many_requests" => Create(CompletionErrorCode.RateLimited, true, providerText, apiKey),

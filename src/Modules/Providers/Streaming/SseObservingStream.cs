@@ -186,9 +186,10 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
             }
 
             var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-            var type = error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
-                : error.TryGetProperty("code", out var c) ? c.ToString() : null;
-            observation.RecordError(type, message, frame);
+            var type = error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            var code = error.TryGetProperty("code", out var c) && c.ValueKind is JsonValueKind.String or JsonValueKind.Number ? c.ToString() : null;
+            // OpenAI names a rate limit by its code ("rate_limit_exceeded") under a type of "requests" or "tokens".
+            observation.RecordError(code is not null && !ProviderErrors.IsKnownType(type) ? code : type ?? code, message, frame);
         }
         catch (JsonException)
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Arena.Modules.Sessions.Persistence;
 
@@ -15,6 +16,19 @@ internal static class SessionsPersistence
         return options;
     }
 
+    /// A request waits on the database for seconds, not Npgsql's 15 s to connect and 30 s per command: an unreachable or
+    /// hung database then answers 503 while the client is still there. Migrations set their own, longer timeout.
+    private static string WithRequestTimeouts(string connectionString, IConfiguration configuration) =>
+        new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Timeout = Seconds(configuration.GetValue("Arena:Database:ConnectTimeout", TimeSpan.FromSeconds(3))),
+            CommandTimeout = Seconds(configuration.GetValue("Arena:Database:CommandTimeout", TimeSpan.FromSeconds(5))),
+            // A server that let a command time out will not answer its cancel request either: drop the connection at once.
+            CancellationTimeout = -1,
+        }.ConnectionString;
+
+    private static int Seconds(TimeSpan timeout) => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+
     public static void AddSessionsPersistence(this IHostApplicationBuilder builder)
     {
         builder.Services.AddDbContextPool<SessionsDbContext>((services, options) =>
@@ -26,7 +40,7 @@ internal static class SessionsPersistence
                 throw new InvalidOperationException("ConnectionStrings:Arena is not set. Run ./scripts/run.sh, or set ConnectionStrings__Arena to a PostgreSQL connection string.");
             }
 
-            Configure(options, connectionString);
+            Configure(options, WithRequestTimeouts(connectionString, configuration));
         });
         builder.Services.AddHealthChecks().AddDbContextCheck<SessionsDbContext>("sessions-db", tags: ["ready"]);
         builder.Services.AddHostedService<SessionsMigrator>();
@@ -35,6 +49,9 @@ internal static class SessionsPersistence
 
 internal sealed class SessionsMigrator(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<SessionsMigrator> logger) : IHostedService
 {
+    // A migration may rewrite a large table; the request path's command timeout is far too short for that.
+    private static readonly TimeSpan MigrationTimeout = TimeSpan.FromMinutes(10);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!configuration.GetValue("Arena:Database:MigrateOnStartup", true))
@@ -44,6 +61,7 @@ internal sealed class SessionsMigrator(IServiceScopeFactory scopes, IConfigurati
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SessionsDbContext>();
+        db.Database.SetCommandTimeout(MigrationTimeout);
         await db.Database.MigrateAsync(cancellationToken);
         logger.LogInformation("Sessions schema is up to date");
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Arena.Modules.Votes.Persistence;
 
@@ -15,6 +16,22 @@ internal static class VotesPersistence
         return options;
     }
 
+    /// A request waits on the database for seconds, not Npgsql's 15 s to connect and 30 s per command: an unreachable or
+    /// hung database then answers 503 while the client is still there. Migrations and the leaderboard's fit set their own.
+    private static string WithRequestTimeouts(string connectionString, IConfiguration configuration) =>
+        new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Timeout = Seconds(configuration.GetValue("Arena:Database:ConnectTimeout", TimeSpan.FromSeconds(3))),
+            CommandTimeout = Seconds(configuration.GetValue("Arena:Database:CommandTimeout", TimeSpan.FromSeconds(5))),
+            // A server that let a command time out will not answer its cancel request either: drop the connection at once.
+            CancellationTimeout = -1,
+        }.ConnectionString;
+
+    internal static int Seconds(TimeSpan timeout) => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+
+    /// Background work no request waits for: a migration, the leaderboard's aggregate over every vote.
+    internal static readonly TimeSpan BackgroundTimeout = TimeSpan.FromMinutes(10);
+
     public static void AddVotesPersistence(this IHostApplicationBuilder builder)
     {
         builder.Services.AddDbContextPool<VotesDbContext>((services, options) =>
@@ -26,7 +43,7 @@ internal static class VotesPersistence
                 throw new InvalidOperationException("ConnectionStrings:Arena is not set. Run ./scripts/run.sh, or set ConnectionStrings__Arena to a PostgreSQL connection string.");
             }
 
-            Configure(options, connectionString);
+            Configure(options, WithRequestTimeouts(connectionString, configuration));
         });
         builder.Services.AddHealthChecks().AddDbContextCheck<VotesDbContext>("votes-db", tags: ["ready"]);
         builder.Services.AddHostedService<VotesMigrator>();
@@ -44,6 +61,7 @@ internal sealed class VotesMigrator(IServiceScopeFactory scopes, IConfiguration 
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VotesDbContext>();
+        db.Database.SetCommandTimeout(VotesPersistence.BackgroundTimeout);
         await db.Database.MigrateAsync(cancellationToken);
         logger.LogInformation("Votes schema is up to date");
     }

@@ -49,6 +49,11 @@ internal sealed partial class LeaderboardRefresher(
             {
                 await RefreshStaleAsync(stoppingToken);
             }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested && Unreachable(e) is { } outage)
+            {
+                // An unreachable database is an outage to report, not a fault of this code; the next round tries again.
+                LogDatabaseUnavailable(logger, outage.Message);
+            }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 LogRefreshFailed(logger, e);
@@ -64,10 +69,25 @@ internal sealed partial class LeaderboardRefresher(
         }
     }
 
+    /// EF wraps what Npgsql throws on writes (DbUpdateException); the transient Npgsql fault may sit a level or two down.
+    private static NpgsqlException? Unreachable(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is NpgsqlException { IsTransient: true } transient)
+            {
+                return transient;
+            }
+        }
+
+        return null;
+    }
+
     internal async Task RefreshStaleAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VotesDbContext>();
+        db.Database.SetCommandTimeout(VotesPersistence.BackgroundTimeout);
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
         var now = clock.GetUtcNow();
         foreach (var always in LeaderboardKey.Always)
@@ -123,6 +143,7 @@ internal sealed partial class LeaderboardRefresher(
         {
             await using var command = connection.CreateCommand();
             command.CommandText = AggregateSql;
+            command.CommandTimeout = VotesPersistence.Seconds(VotesPersistence.BackgroundTimeout);
             command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = (object?)since ?? DBNull.Value });
             await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -153,6 +174,9 @@ internal sealed partial class LeaderboardRefresher(
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the leaderboard waits for the database: {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Refreshing the leaderboard failed")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
