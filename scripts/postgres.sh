@@ -30,6 +30,16 @@ pg_isready -q -h 127.0.0.1 -p "$cluster_port" || { echo "postgres.sh: PostgreSQL
 
 # From /, so that psql as postgres does not warn about a working directory it may not enter.
 as_postgres() { (cd / && runuser -u postgres -- psql -p "$cluster_port" -v ON_ERROR_STOP=1 -qtA "$@"); }
+# Debian's default of 100 connections is tight for the test suite, which runs test classes in parallel, each with its
+# own Host and pool, and some with several Hosts. Raised once (a restart), on a cluster these scripts manage.
+if [ "$(as_postgres -c "show max_connections")" -lt 300 ]; then
+  as_postgres -c "alter system set max_connections = 300"
+  pg_ctlcluster "$pg_version" main restart
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p "$cluster_port" && break
+    sleep 1
+  done
+fi
 if [ "$(as_postgres -c "select 1 from pg_roles where rolname = 'arena'")" != "1" ]; then
   as_postgres -c "create role arena login createdb password 'arena'"
 fi
@@ -38,7 +48,7 @@ if [ "$(as_postgres -c "select 1 from pg_database where datname = 'arena'")" != 
 fi
 
 export ARENA_POSTGRES_ADMIN="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=postgres"
-# A pool well under the server's max_connections (100 on Debian): past it requests wait for a connection instead of failing.
+# A pool well under the server's max_connections (300, set above): past it requests wait for a connection instead of failing.
 # Max Auto Prepare: the hot statements (a fixed handful) are prepared once per connection instead of parsed per call.
 export ARENA_POSTGRES_APP="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=arena;Maximum Pool Size=40;Max Auto Prepare=32"
 echo "postgres.sh: PostgreSQL ${pg_version} is up on 127.0.0.1:${cluster_port} (database arena)" >&2
