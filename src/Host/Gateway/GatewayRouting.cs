@@ -59,8 +59,13 @@ internal sealed class GatewayRouting(IOptionsMonitor<GatewayOptions> options, Ga
             return (requested, RoutingReason.Override);
         }
 
-        var sessionId = await SessionIdReader.TryReadAsync(context.Request, ScanLimit(context, settings), context.RequestAborted);
-        return sessionId is { } id
+        var facts = await StreamBodyScan.TryReadAsync(context.Request, ScanLimit(context, settings), context.RequestAborted);
+        if (facts.Resumable)
+        {
+            return (Pipelines.Streaming, RoutingReason.Resumable);
+        }
+
+        return facts.SessionId is { } id
             ? (RoutingPolicy.PipelineFor(RoutingPolicy.PlaceOf(id), settings.StreamingShare), RoutingReason.Share)
             : (RoutingPolicy.PipelineFor(Random.Shared.Next(RoutingPolicy.Places), settings.StreamingShare), RoutingReason.Random);
     }

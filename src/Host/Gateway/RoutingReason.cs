@@ -10,6 +10,9 @@ internal static class RoutingReason
 
     public const string Override = "override";
 
+    /// The turn asks to be resumable, which only the streaming pipeline runs: the share does not apply.
+    public const string Resumable = "resumable";
+
     /// The chosen destination failed its health checks; the other one took the request.
     public const string Failover = "failover";
 }

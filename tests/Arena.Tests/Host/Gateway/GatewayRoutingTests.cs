@@ -32,6 +32,22 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
     }
 
     [Fact]
+    public async Task StreamRequest_ResumableTurnOfALegacySession_ReachesStreamingWhichAloneRunsIt()
+    {
+        using var client = app.As("alice-gateway");
+        var id = GatewayClient.SessionIds(seed: 29).First(id => !IsStreaming(id));
+        var body = $$"""{"session_id":"{{id}}","messages":[{"role":"user","content":"hello"}],"resumable":true}""";
+
+        var (response, echo) = await GatewayClient.SendAsync(client, GatewayClient.StreamRequest(body));
+        var (_, plain) = await GatewayClient.SendAsync(client, GatewayClient.StreamRequest(GatewayClient.Body(id)));
+
+        Assert.Equal(Pipelines.Streaming, echo.Destination);
+        Assert.Equal(body, echo.Body);
+        Assert.Equal(Pipelines.Streaming, Assert.Single(response.Headers.GetValues("X-Arena-Pipeline")));
+        Assert.Equal(Pipelines.Legacy, plain.Destination);
+    }
+
+    [Fact]
     public async Task StreamRequest_BodyWithoutReadableSessionId_IsForwardedWhole()
     {
         using var client = app.As("alice-gateway");

@@ -59,12 +59,12 @@ public sealed class RoutingPolicyTests
     }
 
     [Fact]
-    public void SessionIdReader_SessionIdAfterMessages_IsFound()
+    public void StreamBodyScan_SessionIdAfterMessages_IsFound()
     {
         var id = Guid.NewGuid();
         var json = $$"""{"messages":[{"role":"user","content":"hi","session_id":"{{Guid.NewGuid()}}"}],"session_id":"{{id}}"}""";
 
-        Assert.Equal(id, SessionIdReader.Find(Encoding.UTF8.GetBytes(json), isFinalBlock: true));
+        Assert.Equal(id, StreamBodyScan.Find(Encoding.UTF8.GetBytes(json), isFinalBlock: true).SessionId);
     }
 
     [Theory]
@@ -74,17 +74,17 @@ public sealed class RoutingPolicyTests
     [InlineData("""["3f2504e0-4f89-11d3-9a0c-0305e82c3301"]""")]
     [InlineData("""{not json""")]
     [InlineData("")]
-    public void SessionIdReader_NoReadableTopLevelSessionId_ReturnsNull(string json)
+    public void StreamBodyScan_NoReadableTopLevelSessionId_ReturnsNull(string json)
     {
-        Assert.Null(SessionIdReader.Find(Encoding.UTF8.GetBytes(json), isFinalBlock: true));
+        Assert.Null(StreamBodyScan.Find(Encoding.UTF8.GetBytes(json), isFinalBlock: true).SessionId);
     }
 
     [Fact]
-    public void SessionIdReader_TruncatedBodyWithSessionIdFirst_IsFound()
+    public void StreamBodyScan_TruncatedBodyWithSessionIdFirst_IsFound()
     {
         var id = Guid.NewGuid();
         var json = Encoding.UTF8.GetBytes($$"""{"session_id":"{{id}}","messages":[{"role":"user","content":"{{new string('x', 1000)}}"}]}""");
 
-        Assert.Equal(id, SessionIdReader.Find(json.AsSpan(0, 100), isFinalBlock: false));
+        Assert.Equal(id, StreamBodyScan.Find(json.AsSpan(0, 100), isFinalBlock: false).SessionId);
     }
 }

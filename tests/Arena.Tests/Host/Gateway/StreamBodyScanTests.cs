@@ -3,7 +3,7 @@ using Arena.Host.Gateway;
 
 namespace Arena.Tests.Host.Gateway;
 
-public sealed class SessionIdReaderTests
+public sealed class StreamBodyScanTests
 {
     private static readonly Guid Id = Guid.Parse("3f2504e0-4f89-11d3-9a0c-0305e82c3301");
     private static readonly Guid Decoy = Guid.Parse("9b2d6a41-0c7e-4f5a-8e1b-2c4d6f8a0b1c");
@@ -101,15 +101,30 @@ public sealed class SessionIdReaderTests
         var limit = json.Length - 10;
         using var body = new PieceStream(Encoding.UTF8.GetBytes(json), pieceSize: 1000);
 
-        Assert.Null(await SessionIdReader.ScanAsync(body, limit, initialWindow: 16, CancellationToken.None));
+        Assert.Equal(StreamBodyFacts.None, await StreamBodyScan.ScanAsync(body, limit, initialWindow: 16, CancellationToken.None));
         Assert.Equal(limit, body.Position);
         Assert.Equal(Id, await ScanAsync(json, 1000, limit: json.Length));
+    }
+
+    [Theory]
+    [InlineData("""{"resumable":true,"messages":[]}""", true)]
+    [InlineData("""{"messages":[{"role":"user","content":"x","resumable":true}],"options":{"resumable":true}}""", false)]
+    [InlineData("""{"resumable":"true"}""", false)]
+    [InlineData("""{"resumable":true,"messages":[],"resumable":false}""", false)]
+    [InlineData("""{"resumable":false,"messages":[],"resumable":true}""", true)]
+    public async Task ScanAsync_Resumable_OnlyTopLevelTrueAndTheLastOneCounts(string json, bool resumable)
+    {
+        using var body = new PieceStream(Encoding.UTF8.GetBytes(json), pieceSize: 3);
+
+        var facts = await StreamBodyScan.ScanAsync(body, 30_000_000, initialWindow: 16, CancellationToken.None);
+
+        Assert.Equal(resumable, facts.Resumable);
     }
 
     private static async Task<Guid?> ScanAsync(string json, int pieceSize, long limit = 30_000_000)
     {
         using var body = new PieceStream(Encoding.UTF8.GetBytes(json), pieceSize);
-        return await SessionIdReader.ScanAsync(body, limit, initialWindow: 16, CancellationToken.None);
+        return (await StreamBodyScan.ScanAsync(body, limit, initialWindow: 16, CancellationToken.None)).SessionId;
     }
 
     /// Hands out at most pieceSize bytes per read, like a body arriving in small network packets.

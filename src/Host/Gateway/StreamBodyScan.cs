@@ -4,8 +4,15 @@ using System.Text.Json;
 
 namespace Arena.Host.Gateway;
 
-/// Finds the top-level session_id of a stream request without consuming the body, which must still be forwarded whole.
-internal static class SessionIdReader
+/// What routing reads from a stream request's body without consuming it (the body must still be forwarded whole): the
+/// top-level session_id, for the session's sticky place, and whether the turn asks to be resumable, which only the
+/// streaming pipeline can run.
+internal sealed record StreamBodyFacts(Guid? SessionId, bool Resumable)
+{
+    public static readonly StreamBodyFacts None = new(null, false);
+}
+
+internal static class StreamBodyScan
 {
     /// Covers the largest single turn the pipelines accept (32,000 characters, 6 bytes each when \u-escaped) with room to
     /// spare, so only whole-conversation bodies from old clients spill to a temp file while they are forwarded.
@@ -18,14 +25,15 @@ internal static class SessionIdReader
     /// make one request rent tens of megabytes from the shared pool.
     internal const int MaxWindow = 1024 * 1024;
 
-    private static readonly byte[] PropertyName = Encoding.UTF8.GetBytes("session_id");
+    private static readonly byte[] SessionIdName = Encoding.UTF8.GetBytes("session_id");
+    private static readonly byte[] ResumableName = Encoding.UTF8.GetBytes("resumable");
 
     /// A body declared longer than limit is not read here at all: the pipeline refuses it whichever route it takes.
-    public static async Task<Guid?> TryReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    public static async Task<StreamBodyFacts> TryReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (limit <= 0 || request.ContentLength > limit)
         {
-            return null;
+            return StreamBodyFacts.None;
         }
 
         request.EnableBuffering(InMemoryBodyThreshold);
@@ -40,8 +48,8 @@ internal static class SessionIdReader
     }
 
     /// Reads at most limit bytes of body through a window that keeps only the unfinished token between reads. A body cut
-    /// short (or longer than limit) yields the session_id seen before the cut.
-    internal static async Task<Guid?> ScanAsync(Stream body, long limit, int initialWindow, CancellationToken cancellationToken)
+    /// short (or longer than limit) yields what was seen before the cut.
+    internal static async Task<StreamBodyFacts> ScanAsync(Stream body, long limit, int initialWindow, CancellationToken cancellationToken)
     {
         var scan = new Scan();
         var window = ArrayPool<byte>.Shared.Rent(initialWindow);
@@ -78,7 +86,7 @@ internal static class SessionIdReader
                 }
             }
 
-            return scan.SessionId;
+            return scan.Facts;
         }
         finally
         {
@@ -87,11 +95,11 @@ internal static class SessionIdReader
     }
 
     /// Scans one complete document, or a prefix of one when isFinalBlock is false.
-    internal static Guid? Find(ReadOnlySpan<byte> json, bool isFinalBlock)
+    internal static StreamBodyFacts Find(ReadOnlySpan<byte> json, bool isFinalBlock)
     {
         var scan = new Scan();
         scan.Advance(json, isFinalBlock);
-        return scan.SessionId;
+        return scan.Facts;
     }
 
     /// The scan state carried between windows; Utf8JsonReader itself is a ref struct and cannot live across an await.
@@ -100,9 +108,11 @@ internal static class SessionIdReader
         private JsonReaderState reader;
         private bool insideRoot;
         private bool atSessionIdValue;
+        private bool atResumableValue;
 
-        /// The last top-level session_id so far: the pipelines parse the body with JsonDocument, where the last duplicate wins.
-        public Guid? SessionId { get; private set; }
+        /// The last top-level session_id and resumable so far: the pipelines parse the body with JsonDocument, where the
+        /// last duplicate wins.
+        public StreamBodyFacts Facts { get; private set; } = StreamBodyFacts.None;
 
         /// The body is not a JSON object, or not JSON at all; the pipeline answers its own 400, so any route will do.
         public bool Stopped { get; private set; }
@@ -139,11 +149,20 @@ internal static class SessionIdReader
             if (atSessionIdValue)
             {
                 atSessionIdValue = false;
-                SessionId = tokens.TokenType == JsonTokenType.String && Guid.TryParse(TextOf(ref tokens), out var id) ? id : null;
+                Facts = Facts with { SessionId = tokens.TokenType == JsonTokenType.String && Guid.TryParse(TextOf(ref tokens), out var id) ? id : null };
                 return;
             }
 
-            atSessionIdValue = tokens.TokenType == JsonTokenType.PropertyName && tokens.CurrentDepth == 1 && tokens.ValueTextEquals(PropertyName);
+            if (atResumableValue)
+            {
+                atResumableValue = false;
+                Facts = Facts with { Resumable = tokens.TokenType == JsonTokenType.True };
+                return;
+            }
+
+            var topLevelName = tokens.TokenType == JsonTokenType.PropertyName && tokens.CurrentDepth == 1;
+            atSessionIdValue = topLevelName && tokens.ValueTextEquals(SessionIdName);
+            atResumableValue = topLevelName && tokens.ValueTextEquals(ResumableName);
         }
 
         /// The reader accepts invalid UTF-8 and lone "\ud800" escapes inside a string and refuses them only when asked
