@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 
@@ -36,6 +37,9 @@ public sealed partial class HostProcess : IAsyncDisposable
         start.ArgumentList.Add("http://127.0.0.1:0");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // One line per entry, so that a test can search the output for a message or an exception's first line.
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         var all = new Dictionary<string, string>
         {
             ["ConnectionStrings:Arena"] = connectionString,
@@ -61,13 +65,13 @@ public sealed partial class HostProcess : IAsyncDisposable
         host.process.BeginErrorReadLine();
         _ = host.process.WaitForExitAsync().ContinueWith(_ => host.listening.TrySetException(new InvalidOperationException($"The Host exited before listening:\n{host.Output}")), TaskScheduler.Default);
         // Generous: a Host start on a saturated shared machine has taken tens of seconds.
-        host.BaseAddress = await host.listening.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        host.BaseAddress = await host.listening.Task.WaitAsync(TimeSpan.FromMinutes(2));
         return host;
     }
 
     public HttpClient As(string user)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress };
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(user));
         return client;
     }
@@ -77,6 +81,22 @@ public sealed partial class HostProcess : IAsyncDisposable
     {
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
+    }
+
+    /// SIGTERM, as a container runtime or systemd stops a service.
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await process.WaitForExitAsync().WaitAsync(timeout);
+        // The asynchronous readers may still hold the last lines; this returns once they reached the end of the output.
+        process.WaitForExit();
+        return process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()
