@@ -79,8 +79,7 @@ public sealed class HostileInputTests(HostileInputApp app) : IClassFixture<Hosti
             Gen.Select(Gen.OneOf(Fields), scalar),
             Gen.Select(Gen.Const("session_id"), sessionId),
             Gen.Select(Gen.Const("messages"), messages),
-            // Names without lone surrogates: one such body (seed dsX_E6dEa_r4) drew a 500 from the stream route, not yet isolated.
-            Gen.Select(Gen.String[Gen.Char['\0', '\ud7ff'], 0, 8].Select(Quote).Select(q => q[1..^1]), scalar));
+            Gen.Select(Gen.String[Gen.Char['\0', '\uffff'], 0, 8].Select(Quote).Select(q => q[1..^1]), scalar));
         var body = Gen.Frequency(
             (8, field.Array[0, 5].Select(fields => Encoding.UTF8.GetBytes("{" + string.Join(',', fields.Select(f => $"\"{f.Item1}\":{f.Item2}")) + "}"))),
             (2, scalar.Select(Encoding.UTF8.GetBytes)),

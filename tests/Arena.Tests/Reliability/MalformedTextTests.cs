@@ -59,6 +59,21 @@ public sealed class MalformedTextTests(MessagingApp app) : IClassFixture<Messagi
     }
 
     [Theory]
+    [InlineData("streaming")]
+    [InlineData("legacy")]
+    public async Task StreamMessage_LoneSurrogatePropertyNameInAMessage_AnswersBadRequestNamingTheBody(string pipeline)
+    {
+        using var client = app.As("malformed-property-name");
+        var session = await app.CreateSessionAsync(client, MessagingApp.Fast);
+
+        // The parser keeps such a name and throws only when a lookup compares against it: here, the search for "role".
+        using var response = await client.SendAsync(StreamBody(Encoding.UTF8.GetBytes($$"""{"session_id":"{{session}}","messages":[{"\ud800":"user"}]}"""), pipeline));
+
+        await ProblemAssert.NamesFields(response, "body");
+        Assert.Equal(0, await app.CountRowsAsync(session));
+    }
+
+    [Theory]
     [MemberData(nameof(StreamCases))]
     public async Task StreamMessage_MalformedRole_AnswersBadRequestNamingTheRole(string name, byte[] text, string pipeline)
     {

@@ -103,9 +103,19 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
             }
 
             var errors = new Dictionary<string, string[]>();
-            sessionId = ReadSessionId(document.RootElement, errors);
-            content = ReadNewTurn(document.RootElement, errors);
-            resumable = ReadResumable(document.RootElement, errors, resumableSupported, settings.ResumableByDefault);
+            try
+            {
+                sessionId = ReadSessionId(document.RootElement, errors);
+                content = ReadNewTurn(document.RootElement, errors);
+                resumable = ReadResumable(document.RootElement, errors, resumableSupported, settings.ResumableByDefault);
+            }
+            catch (InvalidOperationException)
+            {
+                // A property name with a lone surrogate escape: the parser keeps it and throws only when a lookup has to
+                // compare against it. Like malformed text anywhere else, the client's doing.
+                return Invalid("body", "The body's property names must be valid Unicode text: no lone surrogates (\\ud800-\\udfff).");
+            }
+
             if (errors.Count > 0)
             {
                 return new Opening(TypedResults.ValidationProblem(errors), null);
