@@ -24,6 +24,9 @@ internal sealed record LimitsUser
 
     public required int Refused503 { get; init; }
 
+    /// The largest Retry-After (seconds) of the per-minute 429s, which should point to the end of the window, not 1 s.
+    public required int PerMinuteRetryAfterMaxSeconds { get; init; }
+
     public required int RefusedWithRetryAfter { get; init; }
 
     public required int Errors { get; init; }
@@ -101,6 +104,7 @@ internal sealed record LimitsUser
             Refused429 = streams.Count(s => s.Status == 429),
             Refused429PerMinute = streams.Count(s => s.Status == 429 && s.PerMinute),
             Refused503 = streams.Count(s => s.Status == 503),
+            PerMinuteRetryAfterMaxSeconds = streams.Where(s => s.Status == 429 && s.PerMinute).Select(s => s.RetryAfterSeconds).DefaultIfEmpty().Max(),
             RefusedWithRetryAfter = streams.Count(s => s.Refused && s.RetryAfter),
             Errors = failed.Count,
             ErrorSamples = [.. failed.GroupBy(s => s.Error!).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()} × {g.Key}")],
@@ -176,7 +180,7 @@ internal sealed record LimitsResult(
             new($"every user reached its limit of {limit}", perUser.All(u => u.PeakOpenSettled >= limit),
                 $"settled peaks {Each(u => u.PeakOpenSettled)}; mean open {Each(u => u.MeanOpen)}"),
             new("every user was refused, every refusal with Retry-After", perUser.All(u => u.Refused429 + u.Refused503 > 0) && perUser.All(u => u.RefusedWithRetryAfter == u.Refused429 + u.Refused503),
-                string.Create(CultureInfo.InvariantCulture, $"{refused} refused ({perUser.Sum(u => u.Refused429)} × 429, of them {perUser.Sum(u => u.Refused429PerMinute)} per minute; {perUser.Sum(u => u.Refused503)} × 503), {perUser.Sum(u => u.RefusedWithRetryAfter)} with Retry-After")),
+                string.Create(CultureInfo.InvariantCulture, $"{refused} refused ({perUser.Sum(u => u.Refused429)} × 429, of them {perUser.Sum(u => u.Refused429PerMinute)} per minute with Retry-After up to {perUser.Max(u => u.PerMinuteRetryAfterMaxSeconds)} s; {perUser.Sum(u => u.Refused503)} × 503), {perUser.Sum(u => u.RefusedWithRetryAfter)} with Retry-After")),
             new("every accepted stream ended complete and stored, no errors", perUser.All(u => u.CompleteAndStored == u.Accepted && u.Errors == 0),
                 string.Create(CultureInfo.InvariantCulture, $"{perUser.Sum(u => u.CompleteAndStored)} of {perUser.Sum(u => u.Accepted)} accepted; {perUser.Sum(u => u.Errors)} errors") +
                 (perUser.SelectMany(u => u.ErrorSamples).FirstOrDefault() is { } sample ? $" ({sample})" : "")),

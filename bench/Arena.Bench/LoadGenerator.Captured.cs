@@ -15,6 +15,7 @@ internal sealed record CapturedStream(
     long ClosedAt,
     int Status,
     bool RetryAfter,
+    int RetryAfterSeconds,
     bool PerMinute,
     string? Error,
     Dictionary<char, StringBuilder> Content,
@@ -54,12 +55,12 @@ internal sealed partial class LoadGenerator
             {
                 var problem = await response.Content.ReadAsStringAsync(cancel);
                 return new CapturedStream(client, sent, answered, 0, Stopwatch.GetTimestamp(), status, response.Headers.RetryAfter is not null,
-                    problem.Contains("this minute", StringComparison.Ordinal), status is 429 or 503 ? null : $"HTTP {status}", content, stored);
+                    (int)(response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0), problem.Contains("this minute", StringComparison.Ordinal), status is 429 or 503 ? null : $"HTTP {status}", content, stored);
             }
 
             if (target.ExpectPipeline is not null && (!response.Headers.TryGetValues("X-Arena-Pipeline", out var served) || !served.Contains(target.ExpectPipeline)))
             {
-                return new CapturedStream(client, sent, answered, 0, Stopwatch.GetTimestamp(), status, false, false, "served by another pipeline", content, stored);
+                return new CapturedStream(client, sent, answered, 0, Stopwatch.GetTimestamp(), status, false, 0, false, "served by another pipeline", content, stored);
             }
 
             Interlocked.Increment(ref openStreams);
@@ -99,7 +100,7 @@ internal sealed partial class LoadGenerator
                     error = "incomplete reply";
                 }
 
-                return new CapturedStream(client, sent, answered, lastEnd, Stopwatch.GetTimestamp(), status, false, false, error, content, stored);
+                return new CapturedStream(client, sent, answered, lastEnd, Stopwatch.GetTimestamp(), status, false, 0, false, error, content, stored);
             }
             finally
             {
@@ -108,11 +109,11 @@ internal sealed partial class LoadGenerator
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            return new CapturedStream(client, sent, answered, lastEnd, Stopwatch.GetTimestamp(), status, false, false, "unfinished at the end of the run", content, stored);
+            return new CapturedStream(client, sent, answered, lastEnd, Stopwatch.GetTimestamp(), status, false, 0, false, "unfinished at the end of the run", content, stored);
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException or JsonException)
         {
-            return new CapturedStream(client, sent, answered, lastEnd, Stopwatch.GetTimestamp(), status, false, false, exception.GetType().Name + ": " + exception.Message, content, stored);
+            return new CapturedStream(client, sent, answered, lastEnd, Stopwatch.GetTimestamp(), status, false, 0, false, exception.GetType().Name + ": " + exception.Message, content, stored);
         }
     }
 }
