@@ -57,6 +57,36 @@ internal sealed record BenchOptions
 
     public int TelemetryRounds { get; init; } = 3;
 
+    /// The limits scenario: users each running <see cref="LimitsOverload"/> times their limit of clients for
+    /// <see cref="LimitsSeconds"/>, on streams of <see cref="LimitsChunks"/> chunks; the limits are set explicitly to these.
+    public int LimitsUsers { get; init; } = 6;
+
+    public double LimitsOverload { get; init; } = 2;
+
+    public double LimitsSeconds { get; init; } = 20;
+
+    public int LimitsChunks { get; init; } = 100;
+
+    public int LimitsStreamsPerUser { get; init; } = 8;
+
+    public int LimitsRequestsPerMinute { get; init; } = 120;
+
+    /// Users of the legacy variant: the pool divided by one user's share, so that each one can reach its share.
+    public int LimitsLegacyUsers { get; init; } = 4;
+
+    public int LimitsLegacyCap { get; init; } = 64;
+
+    public int LimitsLegacySharePercent { get; init; } = 25;
+
+    /// The legacy variant is about the fair share: the per-minute limit is raised there so that it does not bind first.
+    public int LimitsLegacyRequestsPerMinute { get; init; } = 100_000;
+
+    /// How long a refused client waits before it asks again: shorter than Retry-After, to keep every user over its limit.
+    public int LimitsRetryMs { get; init; } = 200;
+
+    /// How long the client may see one stream more than the limit open (see bench/README.md) before it counts as a breach.
+    public double LimitsToleranceMs { get; init; } = 50;
+
     public string Prompt { get; init; } = "Compare the two pipelines in one paragraph.";
 
     public static BenchOptions Parse(string[] args)
@@ -119,6 +149,18 @@ internal sealed record BenchOptions
                 "--soak-ramp" => options with { SoakRampSeconds = Double(value) },
                 "--telemetry-c" => options with { TelemetryConcurrency = Int(value) },
                 "--telemetry-rounds" => options with { TelemetryRounds = Int(value) },
+                "--limits-users" => options with { LimitsUsers = Int(value) },
+                "--limits-overload" => options with { LimitsOverload = Double(value) },
+                "--limits-seconds" => options with { LimitsSeconds = Double(value) },
+                "--limits-chunks" => options with { LimitsChunks = Int(value) },
+                "--limits-streams-per-user" => options with { LimitsStreamsPerUser = Int(value) },
+                "--limits-per-minute" => options with { LimitsRequestsPerMinute = Int(value) },
+                "--limits-legacy-users" => options with { LimitsLegacyUsers = Int(value) },
+                "--limits-legacy-cap" => options with { LimitsLegacyCap = Int(value) },
+                "--limits-legacy-share" => options with { LimitsLegacySharePercent = Int(value) },
+                "--limits-legacy-per-minute" => options with { LimitsLegacyRequestsPerMinute = Int(value) },
+                "--limits-retry-ms" => options with { LimitsRetryMs = Int(value) },
+                "--limits-tolerance-ms" => options with { LimitsToleranceMs = Double(value) },
                 "--prompt" => options with { Prompt = value },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Arena.Bench;
 
 /// Runs the scenarios: every point with a fresh fake upstream and a fresh server, measured from outside.
-internal sealed class BenchRunner(BenchOptions options, TextWriter console)
+internal sealed partial class BenchRunner(BenchOptions options, TextWriter console)
 {
     public const string TelemetryOn = "telemetry-on";
 
@@ -23,6 +23,7 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
     {
         var started = DateTimeOffset.UtcNow;
         var points = new List<PointResult>();
+        var limits = new List<LimitsResult>();
         await database.RecreateAsync();
         try
         {
@@ -32,7 +33,11 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
             {
             }
 
-            console.WriteLine(Report.Header);
+            if (options.Scenarios.Any(scenario => scenario != "limits"))
+            {
+                console.WriteLine(Report.Header);
+            }
+
             var arenaPaths = options.Paths.Where(path => path != "relay").ToArray();
             if (options.Scenarios.Contains("light"))
             {
@@ -64,6 +69,12 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
                 points.Add(Print(await MeasureAsync("soak", "soak", options.SoakStreams, once: true)));
             }
 
+            if (options.Scenarios.Contains("limits"))
+            {
+                limits.Add(await MeasureLimitsAsync("gateway"));
+                limits.Add(await MeasureLimitsAsync("legacy"));
+            }
+
             if (options.Scenarios.Contains("telemetry"))
             {
                 for (var round = 0; round < options.TelemetryRounds; round++)
@@ -80,7 +91,7 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
             await database.DropAsync();
         }
 
-        return Report.Build(started, options, points);
+        return Report.Build(started, options, points, limits);
     }
 
     private PointResult Print(PointResult point)
@@ -191,6 +202,7 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
     {
         // One session per client, reused turn after turn as a user would; the sessions are made before anything is measured.
         var bodies = new byte[clients][];
+        var sessions = new Guid[clients];
         using var gate = new SemaphoreSlim(32);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
         {
@@ -210,6 +222,7 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
                 }
 
                 var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                sessions[client] = id;
                 bodies[client] = JsonSerializer.SerializeToUtf8Bytes(new { session_id = id, messages = new[] { new { role = "user", content = options.Prompt } } });
             }
             finally
@@ -224,7 +237,7 @@ internal sealed class BenchRunner(BenchOptions options, TextWriter console)
             "gateway" or TelemetryOn or TelemetryOff => ((string?)null, "streaming"),
             _ => ("legacy", "legacy"),
         };
-        return new StreamTarget(new Uri(arena, "/api/messages/stream/?protocol=data"), client => bodies[client], header, expect, participants);
+        return new StreamTarget(new Uri(arena, "/api/messages/stream/?protocol=data"), client => bodies[client], header, expect, participants, sessions);
     }
 
     private Task<ServerProcess> StartUpstreamAsync(int chunks, int intervalMs) => ServerProcess.StartAsync(

@@ -66,6 +66,44 @@ internal sealed class BenchDatabase(string adminConnectionString, string name)
         return pids;
     }
 
+    /// The user messages of these sessions in the order they were stored, each with its replies by participant
+    /// (lowercase letter), and the number of replies in them whatever their parent.
+    public async Task<(Dictionary<Guid, List<StoredTurn>> Turns, long Replies)> StoredTurnsAsync(IReadOnlyList<Guid> sessions)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = Name, Pooling = false }.ConnectionString);
+        await using (connection)
+        {
+            await connection.OpenAsync();
+            var turns = sessions.ToDictionary(session => session, _ => new List<StoredTurn>());
+            await using (var command = new NpgsqlCommand(
+                "SELECT u.session_id, u.id, a.participant, a.status, a.content FROM messaging.messages u " +
+                "LEFT JOIN messaging.messages a ON a.parent_id = u.id AND a.role = 'assistant' " +
+                "WHERE u.role = 'user' AND u.session_id = ANY(@sessions) ORDER BY u.session_id, u.created_at, u.id", connection))
+            {
+                command.Parameters.AddWithValue("sessions", sessions.ToArray());
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    var list = turns[reader.GetGuid(0)];
+                    var id = reader.GetGuid(1);
+                    if (list.Count == 0 || list[^1].UserMessage != id)
+                    {
+                        list.Add(new StoredTurn(id, []));
+                    }
+
+                    if (!reader.IsDBNull(2))
+                    {
+                        list[^1].Replies[reader.GetString(2)[0]] = new StoredReply(reader.GetString(3), reader.GetString(4));
+                    }
+                }
+            }
+
+            await using var replies = new NpgsqlCommand("SELECT count(*) FROM messaging.messages WHERE role = 'assistant' AND session_id = ANY(@sessions)", connection);
+            replies.Parameters.AddWithValue("sessions", sessions.ToArray());
+            return (turns, (long)(await replies.ExecuteScalarAsync())!);
+        }
+    }
+
     private async Task ExecuteAsync(string sql)
     {
         await using var connection = await OpenAsync();
@@ -80,3 +118,7 @@ internal sealed class BenchDatabase(string adminConnectionString, string name)
         return connection;
     }
 }
+
+internal sealed record StoredTurn(Guid UserMessage, Dictionary<char, StoredReply> Replies);
+
+internal sealed record StoredReply(string Status, string Content);

@@ -9,11 +9,11 @@ namespace Arena.Bench;
 internal readonly record struct StreamOutcome(long StartedTicks, bool Ok, bool Unfinished, double FirstEventMs, double TotalMs, int Events, string? Error);
 
 /// What one request looks like on one path: where it goes, its body and headers, and what a whole reply is.
-internal sealed record StreamTarget(Uri Url, Func<int, byte[]> Body, string? PipelineHeader, string? ExpectPipeline, int Participants);
+internal sealed record StreamTarget(Uri Url, Func<int, byte[]> Body, string? PipelineHeader, string? ExpectPipeline, int Participants, IReadOnlyList<Guid>? Sessions = null);
 
 /// A closed loop of <c>concurrency</c> clients, each sending its next stream as soon as the last one ended.
 /// Reading is allocation-free per chunk: one pooled buffer per stream, lines counted with a vectorised search.
-internal sealed class LoadGenerator : IDisposable
+internal sealed partial class LoadGenerator : IDisposable
 {
     private readonly HttpClient client;
     private long deliveredEvents;

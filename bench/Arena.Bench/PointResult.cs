@@ -77,4 +77,5 @@ internal sealed record BenchReport(
     BenchOptions Options,
     List<PointResult> Points,
     Dictionary<string, int?> Knees,
-    List<TargetResult> Targets);
+    List<TargetResult> Targets,
+    List<LimitsResult> Limits);

@@ -58,16 +58,28 @@ internal static class Report
         $"| {p.Scenario} | {p.Path} | {p.Concurrency} | {p.Streams} | {p.Errors + p.Unfinished} | {p.TtfeP50Ms:F1} / {p.TtfeP99Ms:F1} | {p.TotalP50Ms:F0} / {p.TotalP99Ms:F0} | {p.EventsPerSecond:F0} | {p.ServerCpuUsPerEvent:F0} | {p.ServerCores:F2} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuUsPerEvent:F0}")} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuMsPerStream:F2} ({p.PostgresBenchBackendsCpuMsPerStream:F2})")} | {p.RssKbPerOpenStream:F0} | {p.ThreadsMin}–{p.ThreadsPeak} | {(p.Database is { } d ? $"{d.Commits:F1} / {d.Inserted:F1} / {d.Updated:F1}" : "—")} |")
         + (p.ErrorSamples.Length > 0 ? $" {string.Join("; ", p.ErrorSamples)}" : "");
 
-    public static BenchReport Build(DateTimeOffset started, BenchOptions options, List<PointResult> points)
+    public static BenchReport Build(DateTimeOffset started, BenchOptions options, List<PointResult> points, List<LimitsResult> limits)
     {
         var knees = options.Paths.Append("soak").Where(path => points.Any(p => p.Path == path && p.Scenario != "soak"))
             .ToDictionary(path => path, path => Knee(points, path, options.KneeP99Ms));
-        return new BenchReport(started, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", Commit(options.RepoRoot), options, points, knees, Targets(points, knees));
+        return new BenchReport(started, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", Commit(options.RepoRoot), options, points, knees, Targets(points, knees), limits);
     }
 
     public static string Text(BenchReport report)
     {
         var text = new StringBuilder();
+        if (report.Points.Count == 0)
+        {
+            // Only the limits scenario ran: no point, so no table, knee or target to show.
+            foreach (var only in report.Limits)
+            {
+                text.AppendLine();
+                text.Append(LimitsText(only));
+            }
+
+            return text.ToString();
+        }
+
         text.AppendLine(Header);
         foreach (var point in report.Points)
         {
@@ -83,6 +95,33 @@ internal static class Report
         foreach (var target in report.Targets)
         {
             text.AppendLine($"| {target.Target} | {target.Goal} | {target.Measured} | {(target.Met switch { true => "yes", false => "no", null => "not measured" })} |");
+        }
+
+        foreach (var limits in report.Limits)
+        {
+            text.AppendLine();
+            text.Append(LimitsText(limits));
+        }
+
+        return text.ToString();
+    }
+
+    public static string LimitsText(LimitsResult result)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"limits/{result.Path}: {result.Users} users × {result.ClientsPerUser} clients, limit {result.LimitPerUser} per user, {result.WindowSeconds} s window, streams of {result.StreamSeconds} s");
+        text.AppendLine("| user | requests | accepted | complete + stored | 429 (per minute) | 503 | refused with Retry-After | errors | peak open raw / settled | longest over limit ms | mean open | user msgs / replies stored | replies consistent |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var u in result.PerUser)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {u.User} | {u.Requests} | {u.Accepted} | {u.CompleteAndStored} | {u.Refused429} ({u.Refused429PerMinute}) | {u.Refused503} | {u.RefusedWithRetryAfter} | {u.Errors} | {u.PeakOpenRaw} / {u.PeakOpenSettled} | {u.LongestOverLimitMs:F1} | {u.MeanOpen:F2} | {u.UserMessagesStored} / {u.RepliesStored} | {u.RepliesConsistent} |");
+        }
+
+        foreach (var check in result.Checks)
+        {
+            text.AppendLine($"{(check.Passed ? "PASS" : "FAIL")} {check.Check}: {check.Detail}");
         }
 
         return text.ToString();
