@@ -188,6 +188,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
             // Every stream here belongs to one user: the per-user limits guard a shared service, not what is measured.
             ["Arena__Limits__StreamsPerUser"] = "10000",
             ["Arena__Limits__StreamRequestsPerMinute"] = "1000000",
+            ["Arena__Limits__AcrossInstances"] = "false",
             ["Arena__Messaging__LegacyUserSharePercent"] = "100",
         };
         if (path == "legacy-raised")

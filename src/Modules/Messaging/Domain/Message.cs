@@ -51,6 +51,10 @@ internal sealed class Message
     /// The process streaming this reply, while it is <see cref="MessageStatus.Streaming"/>.
     public Guid? StreamHostId { get; init; }
 
+    /// The user (the token's subject) who sent the turn, on the user message and its replies: the per-user limits count
+    /// running turns and recent requests here, so that they hold across instances. Null on rows older than the column.
+    public string? OwnerId { get; init; }
+
     /// Serialized <see cref="MessageMetadata"/>, stored as jsonb and written whole at the end of a participant.
     public string? Metadata { get; set; }
 

@@ -13,6 +13,21 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     internal sealed record Placeholder(Guid Id, Participant Participant, string Model);
 
+    /// The sender and their limits: running turns at once, and turns started per minute; unchecked here when not
+    /// <paramref name="Enforced"/>.
+    internal sealed record OwnerLimits(string OwnerId, int RunningTurns, int RequestsPerMinute, bool Enforced);
+
+    internal enum TurnRefusal
+    {
+        None,
+        SessionBusy,
+        TooManyRunning,
+        TooManyRecent,
+    }
+
+    /// The history when the turn started; otherwise why not, and for a limit how long until a retry can succeed.
+    internal sealed record TurnStart(List<HistoryEntry>? History, TurnRefusal Refusal, TimeSpan RetryAfter);
+
     // The history is read before the insert in the same batch, so the new turn's rows never show up in it.
     private const string HistorySql =
         "SELECT role, participant, content, created_at FROM messaging.messages " +
@@ -20,10 +35,30 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     // One statement for the user message and every placeholder: unnest keeps the text the same for one or two replies.
     private const string StartSql =
-        "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at) " +
-        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4 " +
-        "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4 " +
+        "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at, owner_id) " +
+        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9 " +
+        "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4, $9 " +
         "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant)";
+
+    // The same, but nothing is inserted when the sender is at a per-user limit; the lock below makes count and insert one step.
+    private const string LimitedStartSql =
+        "WITH allowed AS (SELECT " + RunningTurnsSql + " < $10 AND " + RecentRequestsSql + " < $11 AS ok) " +
+        "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at, owner_id) " +
+        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9 FROM allowed WHERE ok " +
+        "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4, $9 " +
+        "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant) CROSS JOIN allowed WHERE ok";
+
+    // The sender's running turns (each has a participant a) and requests in the minute before $4.
+    private const string RunningTurnsSql = "(SELECT count(*) FROM messaging.messages WHERE owner_id = $9 AND status = 'streaming' AND participant = 'a')";
+    private const string RecentRequestsSql = "(SELECT count(*) FROM messaging.messages WHERE owner_id = $9 AND role = 'user' AND created_at > $4 - interval '1 minute')";
+
+    // Turn starts of one sender queue here, on every instance, until the batch's implicit transaction ends.
+    private const string OwnerLockSql = "SELECT pg_advisory_xact_lock(hashtextextended('messaging.owner:' || $1, 0))";
+
+    // What the start statement will decide, read first so that a refusal can say which limit and for how long.
+    private const string LimitsSql =
+        "SELECT (SELECT count(*) FROM messaging.messages WHERE owner_id = $1 AND status = 'streaming' AND participant = 'a'), count(*), min(created_at) " +
+        "FROM messaging.messages WHERE owner_id = $1 AND role = 'user' AND created_at > $2 - interval '1 minute'";
 
     private const string FinishSql =
         "UPDATE messaging.messages SET content = $2, status = $3, metadata = $4, updated_at = $5, reasoning = $6 WHERE id = $1";
@@ -47,16 +82,29 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         "WHERE parent_id = (SELECT id FROM messaging.messages WHERE session_id = $1 AND role = 'user' ORDER BY created_at DESC LIMIT 1) " +
         "ORDER BY participant";
 
-    /// Loads the session's history and inserts the new turn in one round trip; null history when a stream already runs
-    /// on the session (the one-stream-per-session index refused the placeholders, and nothing was inserted).
-    public async Task<List<HistoryEntry>?> StartTurnAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<Placeholder> replies, Guid hostId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// Loads the session's history and inserts the new turn in one round trip, unless a stream already runs on the
+    /// session (the one-stream-per-session index refuses the placeholders) or the sender is at one of their limits
+    /// (counted over every instance's rows); then nothing is inserted and the start says why.
+    public async Task<TurnStart> StartTurnAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<Placeholder> replies, Guid hostId, DateTimeOffset now, OwnerLimits limits, CancellationToken cancellationToken)
     {
         await using var batch = database.CreateBatch();
+        if (limits.Enforced)
+        {
+            var ownerLock = new NpgsqlBatchCommand(OwnerLockSql);
+            ownerLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = limits.OwnerId });
+            batch.BatchCommands.Add(ownerLock);
+
+            var counts = new NpgsqlBatchCommand(LimitsSql);
+            counts.Parameters.Add(new NpgsqlParameter<string> { TypedValue = limits.OwnerId });
+            counts.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+            batch.BatchCommands.Add(counts);
+        }
+
         var history = new NpgsqlBatchCommand(HistorySql);
         history.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
         batch.BatchCommands.Add(history);
 
-        var start = new NpgsqlBatchCommand(StartSql);
+        var start = new NpgsqlBatchCommand(limits.Enforced ? LimitedStartSql : StartSql);
         start.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = userMessageId });
         start.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
         start.Parameters.Add(new NpgsqlParameter<string> { TypedValue = content });
@@ -65,13 +113,31 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         start.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. replies.Select(r => r.Id)] });
         start.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. replies.Select(r => r.Model)] });
         start.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. replies.Select(r => WireNames.Of(r.Participant))] });
+        start.Parameters.Add(new NpgsqlParameter<string> { TypedValue = limits.OwnerId });
+        if (limits.Enforced)
+        {
+            start.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limits.RunningTurns });
+            start.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limits.RequestsPerMinute });
+        }
+
         batch.BatchCommands.Add(start);
 
         try
         {
+            long running = 0, recent = 0;
+            DateTimeOffset? oldestRecent = null;
             var entries = new List<HistoryEntry>();
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
             {
+                if (limits.Enforced)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                    await reader.ReadAsync(cancellationToken);
+                    (running, recent) = (reader.GetInt64(0), reader.GetInt64(1));
+                    oldestRecent = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     entries.Add(new HistoryEntry(
@@ -85,11 +151,22 @@ internal sealed class MessageRows(NpgsqlDataSource database)
                 await reader.NextResultAsync(cancellationToken);
             }
 
-            return entries;
+            if (limits.Enforced && running >= limits.RunningTurns)
+            {
+                return new TurnStart(null, TurnRefusal.TooManyRunning, TimeSpan.FromSeconds(1));
+            }
+
+            if (limits.Enforced && recent >= limits.RequestsPerMinute)
+            {
+                var wait = (oldestRecent ?? now) + TimeSpan.FromMinutes(1) - now;
+                return new TurnStart(null, TurnRefusal.TooManyRecent, wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1));
+            }
+
+            return new TurnStart(entries, TurnRefusal.None, TimeSpan.Zero);
         }
         catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Message.OneStreamPerSessionIndex })
         {
-            return null;
+            return new TurnStart(null, TurnRefusal.SessionBusy, TimeSpan.Zero);
         }
     }
 

@@ -40,6 +40,10 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.Metadata).HasColumnType("jsonb");
         message.Property(m => m.StreamPositions).HasColumnType("jsonb");
         message.HasIndex(m => new { m.SessionId, m.CreatedAt });
+        message.Property(m => m.OwnerId).HasMaxLength(200);
+        // What the per-user limits count at every turn's start: a user's running turns, and their recent requests.
+        message.HasIndex(m => m.OwnerId).HasFilter("status = 'streaming' AND participant = 'a'").HasDatabaseName("ix_messages_running_turns_by_owner");
+        message.HasIndex(m => new { m.OwnerId, m.CreatedAt }).HasFilter("role = 'user'").HasDatabaseName("ix_messages_requests_by_owner");
         // The "one stream at a time per session" rule lives in the database so that it holds across requests and instances:
         // a second start fails on insert. The stream-host sweep releases rows a dead process left behind.
         message.HasIndex(m => new { m.SessionId, m.Participant })

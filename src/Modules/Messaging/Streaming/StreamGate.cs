@@ -15,7 +15,7 @@ namespace Arena.Modules.Messaging.Streaming;
 /// Everything that happens before the first byte of a stream, for every pipeline: the protocol, the body, the session,
 /// the history, and the rows. It answers either a problem to send instead of a stream, or the opened stream, and tells the
 /// request's trace which one.
-internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, StreamDrain drain, IOptions<MessagingOptions> options)
+internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, StreamDrain drain, IOptions<MessagingOptions> options, IOptions<OwnerLimitOptions> ownerLimits)
 {
     public const string ProtocolHeader = "X-Arena-Protocol";
 
@@ -159,10 +159,25 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
         await mediator.Send(new RecordSessionActivity(session.Id, ownerId), cancellationToken);
 
         // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
-        if (await recorder.TryStartAsync(session.Id, userMessageId, content, replies, CancellationToken.None) is not { } history)
+        var limits = new MessageRows.OwnerLimits(ownerId, ownerLimits.Value.StreamsPerUser, ownerLimits.Value.StreamRequestsPerMinute, ownerLimits.Value.AcrossInstances);
+        var start = await recorder.TryStartAsync(session.Id, userMessageId, content, replies, limits, CancellationToken.None);
+        if (start.History is not { } history)
         {
+            if (start.Refusal == MessageRows.TurnRefusal.SessionBusy)
+            {
+                return new Opening(
+                    TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A reply is already streaming in this session.", detail: "Wait for it to finish, then send the next message."),
+                    null);
+            }
+
+            // The same answer as the Host's per-process limiter gives; this one counts the turns of every instance.
+            context.Response.Headers.RetryAfter = Math.Ceiling(start.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             return new Opening(
-                TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A reply is already streaming in this session.", detail: "Wait for it to finish, then send the next message."),
+                TypedResults.Problem(
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    detail: start.Refusal == MessageRows.TurnRefusal.TooManyRecent
+                        ? "You started too many streams this minute; nothing was stored. Retry-After says when to try again."
+                        : "You have as many streams open as one user may; nothing was stored. Send the message when one of them ends."),
                 null);
         }
 

@@ -8,9 +8,9 @@ namespace Arena.Modules.Messaging.Streaming;
 internal sealed class StreamRecorder(MessageRows rows, StreamHostLease host, FinalWrites writes, TimeProvider clock)
 {
     /// Inserts the user message and the streaming placeholders, and returns the session's earlier user messages and
-    /// successful replies (oldest first) read in the same round trip; null when a stream already runs on the session.
-    public Task<List<MessageRows.HistoryEntry>?> TryStartAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<MessageRows.Placeholder> replies, CancellationToken cancellationToken) =>
-        rows.StartTurnAsync(sessionId, userMessageId, content, replies, host.Id, Now(), cancellationToken);
+    /// successful replies (oldest first) read in the same round trip; or, with nothing inserted, why the turn cannot start.
+    public Task<MessageRows.TurnStart> TryStartAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<MessageRows.Placeholder> replies, MessageRows.OwnerLimits limits, CancellationToken cancellationToken) =>
+        rows.StartTurnAsync(sessionId, userMessageId, content, replies, host.Id, Now(), limits, cancellationToken);
 
     /// Writes the end of a participant: content, status and metadata. True when the row holds it within
     /// <see cref="MessagingOptions.FinalWriteWait"/>; otherwise the write goes on being retried in the background (see

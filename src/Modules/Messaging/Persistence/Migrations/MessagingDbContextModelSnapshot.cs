@@ -47,6 +47,11 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("model");
 
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("owner_id");
+
                     b.Property<Guid?>("ParentId")
                         .HasColumnType("uuid")
                         .HasColumnName("parent_id");
@@ -90,6 +95,14 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_messages");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_messages_running_turns_by_owner")
+                        .HasFilter("status = 'streaming' AND participant = 'a'");
+
+                    b.HasIndex("OwnerId", "CreatedAt")
+                        .HasDatabaseName("ix_messages_requests_by_owner")
+                        .HasFilter("role = 'user'");
 
                     b.HasIndex("SessionId", "CreatedAt")
                         .HasDatabaseName("ix_messages_session_id_created_at");

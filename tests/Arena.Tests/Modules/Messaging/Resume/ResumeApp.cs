@@ -16,7 +16,7 @@ namespace Arena.Tests.Modules.Messaging.Resume;
 
 /// Two Hosts on one database, and two models (<c>paced-a</c>, <c>paced-b</c>) served by the real OpenAI client from one
 /// fake upstream whose scripts the tests pace. The heartbeat is short, so that each Host records its address quickly.
-public sealed class ResumeApp : MessagingApp, IAsyncLifetime
+public class ResumeApp : MessagingApp, IAsyncLifetime
 {
     public const string PacedA = "paced-a";
     public const string PacedB = "paced-b";
