@@ -28,20 +28,34 @@ public sealed class TelemetryApp : MessagingApp
 
     public TracedLogs Traced { get; } = new();
 
-    /// Collects every metric now, so that <see cref="Exported"/> holds the latest cumulative points.
-    public IReadOnlyList<MetricSnapshot> Collect()
+    /// Collects every metric now, so that <see cref="Exported"/> holds the latest cumulative points; again, for up to ten
+    /// seconds, until <paramref name="holds"/> says the points a test waits for are there. A flush that meets the
+    /// periodic reader's own collection can come back with less than everything recorded.
+    public IReadOnlyList<MetricSnapshot> Collect(Func<IReadOnlyList<MetricSnapshot>, bool>? holds = null)
     {
-        lock (Exported)
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
         {
-            Exported.Clear();
-        }
+            lock (Exported)
+            {
+                Exported.Clear();
+            }
 
-        // False whatever the in-memory reader does: the Prometheus reader is pull-only and refuses to be flushed.
-        Services.GetRequiredService<MeterProvider>().ForceFlush(10_000);
-        lock (Exported)
-        {
-            Assert.NotEmpty(Exported);
-            return [.. Exported];
+            // False whatever the in-memory reader does: the Prometheus reader is pull-only and refuses to be flushed.
+            Services.GetRequiredService<MeterProvider>().ForceFlush(10_000);
+            List<MetricSnapshot> collected;
+            lock (Exported)
+            {
+                collected = [.. Exported];
+            }
+
+            if ((collected.Count > 0 && (holds is null || holds(collected))) || DateTime.UtcNow > deadline)
+            {
+                Assert.NotEmpty(collected);
+                return collected;
+            }
+
+            Thread.Sleep(50);
         }
     }
 
