@@ -51,7 +51,7 @@ internal sealed partial class FinalWrites
                     // One line when a write first fails, not one per attempt of an outage.
                     if (arguments.AttemptNumber == 0)
                     {
-                        LogRetrying(logger, arguments.Context.OperationKey, arguments.Outcome.Exception);
+                        LogRetrying(logger, arguments.Context.OperationKey, arguments.Outcome.Exception?.Message);
                     }
 
                     return ValueTask.CompletedTask;
@@ -161,8 +161,9 @@ internal sealed partial class FinalWrites
     /// Data exceptions (class 22) and integrity violations (class 23): the statement itself is refused, not the connection.
     private static bool IsPermanent(Exception exception) => exception is PostgresException { SqlState: ['2', '2' or '3', ..] };
 
-    [LoggerMessage(LogLevel.Warning, "Could not save the end of message {MessageId}; retrying it in the background, the stream goes on")]
-    private static partial void LogRetrying(ILogger logger, string? messageId, Exception? exception);
+    // The reason without a stack trace: a database that refuses for a while is an outage, not a bug.
+    [LoggerMessage(LogLevel.Warning, "Could not save the end of message {MessageId}; retrying it in the background, the stream goes on: {Reason}")]
+    private static partial void LogRetrying(ILogger logger, string? messageId, string? reason);
 
     [LoggerMessage(LogLevel.Error, "The database refuses the end of message {MessageId}; storing it as an error")]
     private static partial void LogGivingUp(ILogger logger, Guid messageId, Exception exception);

@@ -26,6 +26,7 @@ internal sealed partial class StreamHostLease(
     ILogger<StreamHostLease> logger) : BackgroundService
 {
     private string? address;
+    private bool unreachable;
 
     public Guid Id { get; } = Guid.CreateVersion7();
 
@@ -124,10 +125,24 @@ internal sealed partial class StreamHostLease(
             try
             {
                 await RenewAndSweepAsync(stoppingToken);
+                if (unreachable)
+                {
+                    unreachable = false;
+                    LogHeartbeatRecovered(logger);
+                }
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested && Transient(exception) is { } outage)
+            {
+                // The next heartbeat tries again; the lease is several heartbeats long for exactly this. An outage is one
+                // line, not a stack trace per heartbeat: the requests meanwhile answer 503 and say so too.
+                if (!unreachable)
+                {
+                    unreachable = true;
+                    LogHeartbeatUnreachable(logger, outage.Message);
+                }
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
-                // The next heartbeat tries again; the lease is several heartbeats long for exactly this.
                 LogHeartbeatFailed(logger, exception);
             }
         }
@@ -160,4 +175,24 @@ internal sealed partial class StreamHostLease(
 
     [LoggerMessage(LogLevel.Error, "Could not renew this host's stream lease")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "The database is unreachable; this host's stream lease is renewed once it answers again: {Reason}")]
+    private static partial void LogHeartbeatUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Information, "The database answers again; this host's stream lease is renewed")]
+    private static partial void LogHeartbeatRecovered(ILogger logger);
+
+    /// The database could not be reached or did not answer in time, however deep EF wrapped it.
+    private static NpgsqlException? Transient(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is NpgsqlException { IsTransient: true } transient)
+            {
+                return transient;
+            }
+        }
+
+        return null;
+    }
 }
