@@ -25,13 +25,19 @@ internal static class MessagingPersistence
 
     /// A request waits on the database for seconds, not Npgsql's 15 s to connect and 30 s per command: an unreachable or
     /// hung database then answers 503 before any stream starts. Migrations and the final writes set their own timeouts.
-    private static string WithRequestTimeouts(string connectionString, IConfiguration configuration) =>
+    private static string ForRequests(string connectionString, IConfiguration configuration) =>
         new NpgsqlConnectionStringBuilder(connectionString)
         {
             Timeout = Seconds(configuration.GetValue("Arena:Database:ConnectTimeout", TimeSpan.FromSeconds(3))),
             CommandTimeout = Seconds(configuration.GetValue("Arena:Database:CommandTimeout", TimeSpan.FromSeconds(5))),
             // A server that let a command time out will not answer its cancel request either: drop the connection at once.
             CancellationTimeout = -1,
+            // No statement leaves state on a session (no SET, no temporary table; LISTEN holds a connection of its own), so
+            // the DISCARD ALL that Npgsql sends on the next use of a pooled connection is a round trip for nothing.
+            NoResetOnClose = true,
+            // Each connection prepares the statements it runs most, so they skip parsing and planning; a connection string
+            // that sets its own count keeps it.
+            MaxAutoPrepare = new NpgsqlConnectionStringBuilder(connectionString).MaxAutoPrepare is > 0 and var count ? count : 64,
         }.ConnectionString;
 
     private static int Seconds(TimeSpan timeout) => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
@@ -49,7 +55,7 @@ internal static class MessagingPersistence
                 throw new InvalidOperationException("ConnectionStrings:Arena is not set. Run ./scripts/run.sh, or set ConnectionStrings__Arena to a PostgreSQL connection string.");
             }
 
-            return new NpgsqlDataSourceBuilder(WithRequestTimeouts(connectionString, configuration)) { Name = "messaging" }.Build();
+            return new NpgsqlDataSourceBuilder(ForRequests(connectionString, configuration)) { Name = "messaging" }.Build();
         });
         builder.Services.AddPooledDbContextFactory<MessagingDbContext>((services, options) =>
             Configure(options, services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));

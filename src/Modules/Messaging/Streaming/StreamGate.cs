@@ -139,7 +139,8 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
         }
 
         var ownerId = context.User.FindFirstValue("sub")!;
-        var session = await mediator.Send(new FindSession(sessionId, ownerId), cancellationToken);
+        // The session list is ordered by last activity: the lookup moves the session to the top in the same round trip.
+        var session = await mediator.Send(new RecordSessionActivity(sessionId, ownerId), cancellationToken);
         if (session is null)
         {
             return new Opening(TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The session does not exist."), null);
@@ -153,10 +154,6 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
         {
             replies.Add(new(Guid.CreateVersion7(), Participant.B, modelB));
         }
-
-        // The session list is ordered by last activity. Awaited here, before the rows and the first byte, where the gate
-        // waits on the database anyway; never between the provider and the client.
-        await mediator.Send(new RecordSessionActivity(session.Id, ownerId), cancellationToken);
 
         // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
         var limits = new MessageRows.OwnerLimits(ownerId, ownerLimits.Value.StreamsPerUser, ownerLimits.Value.StreamRequestsPerMinute, ownerLimits.Value.AcrossInstances);
