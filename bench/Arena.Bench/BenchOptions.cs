@@ -30,6 +30,13 @@ internal sealed record BenchOptions
 
     public double WarmupSeconds { get; init; } = 3;
 
+    /// Before the warm-up, each fresh server runs this long at <see cref="SettleConcurrency"/> (or the point's, if lower):
+    /// a process only reaches its steady state once the JIT's tiers, the thread pool and the GC's budgets have caught up
+    /// with the load, which on two busy cores takes tens of seconds, and a point measured before that reads start-up cost.
+    public double SettleSeconds { get; init; } = 30;
+
+    public int SettleConcurrency { get; init; } = 50;
+
     public int LightConcurrency { get; init; } = 10;
 
     public int[] Sweep { get; init; } = [100, 250, 500, 1000, 2000];
@@ -107,6 +114,7 @@ internal sealed record BenchOptions
                 {
                     DurationSeconds = 5,
                     WarmupSeconds = 1,
+                    SettleSeconds = 5,
                     Sweep = [100, 250],
                     LegacySweep = [25, 50, 100],
                     SoakStreams = 300,
@@ -137,6 +145,8 @@ internal sealed record BenchOptions
                 "--interval-ms" => options with { IntervalMs = Int(value) },
                 "--duration" => options with { DurationSeconds = Double(value) },
                 "--warmup" => options with { WarmupSeconds = Double(value) },
+                "--settle" => options with { SettleSeconds = Double(value) },
+                "--settle-c" => options with { SettleConcurrency = Int(value) },
                 "--light" => options with { LightConcurrency = Int(value) },
                 "--sweep" => options with { Sweep = [.. List(value).Select(Int)] },
                 "--legacy-sweep" => options with { LegacySweep = [.. List(value).Select(Int)] },

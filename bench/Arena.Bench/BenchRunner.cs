@@ -132,6 +132,14 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
             throw;
         }
 
+        if (!soak && options.SettleSeconds > 0)
+        {
+            using var settled = new CancellationTokenSource(TimeSpan.FromSeconds(options.SettleSeconds));
+            var settleClients = Math.Min(concurrency, options.SettleConcurrency);
+            await load.RunAsync(target, settleClients, streamLength, once: false, settled.Token, TimeSpan.FromSeconds(Math.Max(10, 3 * streamLength.TotalSeconds)));
+        }
+
+        // Taken once the server settled: what an idle, warm server holds, so that the growth under load is the streams'.
         var (baselineRssKb, _) = ProcStats.Memory(server.Pid);
         var warmup = soak ? TimeSpan.Zero : TimeSpan.FromSeconds(options.WarmupSeconds);
         var duration = soak ? TimeSpan.Zero : TimeSpan.FromSeconds(options.DurationSeconds);
