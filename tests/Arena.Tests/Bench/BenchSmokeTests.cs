@@ -28,7 +28,7 @@ public class BenchSmokeTests
                 harness, "all", "--repo", repo, "-c", configuration, "--postgres", admin,
                 "--database", new NpgsqlConnectionStringBuilder(database).Database!,
                 "--out", Path.Combine(output.FullName, "report.json"), "--logs", Path.Combine(output.FullName, "logs"),
-                "--scenarios", "sweep,soak,telemetry", "--telemetry-rounds", "1", "--telemetry-c", "2", "--paths", "relay,gateway", "--sweep", "2", "--duration", "1", "--warmup", "0.3",
+                "--scenarios", "sweep,soak,telemetry", "--telemetry-rounds", "1", "--telemetry-c", "2", "--paths", "relay,gateway", "--sweep", "2", "--duration", "1", "--warmup", "0.3", "--settle", "0.5",
                 "--chunks", "3", "--interval-ms", "20", "--soak-streams", "3", "--soak-seconds", "0.3", "--soak-interval-ms", "100", "--soak-ramp", "0",
             ], TimeSpan.FromMinutes(6));
             Assert.True(exitCode == 0, log);
