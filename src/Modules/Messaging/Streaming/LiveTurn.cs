@@ -22,6 +22,8 @@ internal sealed class LiveTurn : IDisposable
     private readonly HashSet<Participant> finished = [];
     private readonly ITimer? grace;
     private readonly TimeSpan graceDelay;
+    private readonly bool resumable;
+    private readonly (Participant Participant, Guid MessageId)[] replies;
     private TaskCompletionSource? signal;
     private int published;
     private int clients;
@@ -31,7 +33,11 @@ internal sealed class LiveTurn : IDisposable
 
     public LiveTurn(OpenedStream stream, int limit, TimeSpan graceDelay, TimeProvider clock)
     {
-        Stream = stream;
+        // Not the stream itself: its plans carry each participant's whole history, which an ended turn kept in memory
+        // for resumes has no use for.
+        SessionId = stream.SessionId;
+        resumable = stream.Resumable;
+        replies = [.. stream.Participants.Select(plan => (plan.Participant, plan.MessageId))];
         this.limit = limit;
         this.graceDelay = graceDelay;
         segments = new StreamEvent[]?[((limit + ClosingRoom) / SegmentSize) + 1];
@@ -41,9 +47,7 @@ internal sealed class LiveTurn : IDisposable
         }
     }
 
-    public OpenedStream Stream { get; }
-
-    public Guid SessionId => Stream.SessionId;
+    public Guid SessionId { get; }
 
     /// Cancelled by <see cref="Stop"/>, or when a resumable turn stayed without a client for its grace period.
     public CancellationToken Token => stop.Token;
@@ -78,7 +82,7 @@ internal sealed class LiveTurn : IDisposable
         {
             Volatile.Write(ref overflowed, true);
             // A resumable turn reaches its clients only through the buffer: rather than a gap, it ends as stopped.
-            if (Stream.Resumable)
+            if (resumable)
             {
                 Stop();
             }
@@ -101,13 +105,13 @@ internal sealed class LiveTurn : IDisposable
 
         closed = true;
         var closing = 0;
-        foreach (var plan in Stream.Participants)
+        foreach (var (participant, _) in replies)
         {
-            if (!finished.Contains(plan.Participant))
+            if (!finished.Contains(participant))
             {
                 Publish(shutDown
-                    ? new StreamFailed(plan.Participant, StreamDrain.ShutdownCode, StreamDrain.ShutdownMessage)
-                    : new StreamFailed(plan.Participant, "cancelled", "The reply was stopped before it ended."));
+                    ? new StreamFailed(participant, StreamDrain.ShutdownCode, StreamDrain.ShutdownMessage)
+                    : new StreamFailed(participant, "cancelled", "The reply was stopped before it ended."));
                 closing++;
             }
         }
@@ -157,11 +161,11 @@ internal sealed class LiveTurn : IDisposable
         }
 
         var positions = new Dictionary<Guid, ReplyPositions>();
-        foreach (var plan in Stream.Participants)
+        foreach (var (participant, messageId) in replies)
         {
-            if (byParticipant.TryGetValue(plan.Participant, out var reply))
+            if (byParticipant.TryGetValue(participant, out var reply))
             {
-                positions[plan.MessageId] = new ReplyPositions(reply.Start, [.. reply.Deltas], reply.Error, reply.End, count + 1);
+                positions[messageId] = new ReplyPositions(reply.Start, [.. reply.Deltas], reply.Error, reply.End, count + 1);
             }
         }
 

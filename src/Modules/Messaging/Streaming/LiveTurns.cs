@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Arena.Modules.Messaging.Streaming;
 
 /// The turns this process generates, one per session (the database allows one streaming turn per session), kept for
-/// <see cref="MessagingOptions.ResumeRetention"/> after they end so that a resume replays their exact events.
+/// <see cref="MessagingOptions.LiveTurnRetention"/> after they end so that a resume right after a drop replays their exact
+/// events from memory.
 internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows rows, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<LiveTurns> logger)
 {
     private readonly ConcurrentDictionary<Guid, LiveTurn> turns = new();
@@ -34,7 +35,7 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows
     public List<LiveTurn> Running() => [.. turns.Values.Where(turn => !turn.IsEnded)];
 
     /// Ends the turn's life in this process: its positions are stored with its rows (so a resume from the database continues
-    /// exactly), then its followers see the end, and it is forgotten after the retention window. Never throws.
+    /// exactly), then its followers see the end, and it is forgotten after the live retention window. Never throws.
     public async Task CompleteAsync(LiveTurn turn)
     {
         turn.Close();
@@ -85,7 +86,8 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows
 
     private async Task ForgetLaterAsync(LiveTurn turn)
     {
-        await Task.Delay(options.Value.ResumeRetention, clock);
+        var settings = options.Value;
+        await Task.Delay(settings.LiveTurnRetention < settings.ResumeRetention ? settings.LiveTurnRetention : settings.ResumeRetention, clock);
         if (turns.TryRemove(new KeyValuePair<Guid, LiveTurn>(turn.SessionId, turn)))
         {
             turn.Dispose();
