@@ -21,7 +21,6 @@ internal sealed partial class StreamHostLease(
     TimeProvider clock,
     IOptions<MessagingOptions> options,
     StreamTelemetry telemetry,
-    FinalWrites writes,
     IServiceProvider services,
     ILogger<StreamHostLease> logger) : BackgroundService
 {
@@ -154,7 +153,6 @@ internal sealed partial class StreamHostLease(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await writes.DrainAsync(cancellationToken);
         try
         {
             using var timeout = new CancellationTokenSource(options.Value.FinalWriteTimeout);

@@ -111,17 +111,12 @@ internal static class StoredTurnReplay
         return (events, events.Count + 1);
     }
 
-    private static StreamFailed Failure(MessageRows.StoredReply reply) => reply.Status switch
-    {
-        MessageStatus.Cancelled => new StreamFailed(reply.Participant, "cancelled", "The reply was stopped before it ended."),
-        // A shutdown stores its own error with the row; a crash leaves none.
-        MessageStatus.Interrupted => MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error
-            ? new StreamFailed(reply.Participant, error.Code, error.Message)
-            : new StreamFailed(reply.Participant, "interrupted", "The instance generating the reply stopped; this is what was saved."),
-        _ => MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error
-            ? new StreamFailed(reply.Participant, error.Code, error.Message)
-            : new StreamFailed(reply.Participant, WireNames.Of(CompletionErrorCode.Unknown), "The reply failed."),
-    };
+    /// The stored error where the row has one (a shutdown stores its own; a crash leaves none).
+    private static StreamFailed Failure(MessageRows.StoredReply reply) =>
+        reply.Status == MessageStatus.Cancelled ? new StreamFailed(reply.Participant, "cancelled", "The reply was stopped before it ended.")
+        : MessageMetadata.Deserialize(reply.Metadata)?.Error is { } error ? new StreamFailed(reply.Participant, error.Code, error.Message)
+        : reply.Status == MessageStatus.Interrupted ? new StreamFailed(reply.Participant, "interrupted", "The instance generating the reply stopped; this is what was saved.")
+        : new StreamFailed(reply.Participant, WireNames.Of(CompletionErrorCode.Unknown), "The reply failed.");
 
     private static StreamFinished Finish(MessageRows.StoredReply reply)
     {
