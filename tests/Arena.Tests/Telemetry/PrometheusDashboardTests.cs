@@ -6,7 +6,7 @@ namespace Arena.Tests.Telemetry;
 
 /// The dashboard and the alerting rules in deploy/ against a real Prometheus scraping a real Arena: every expression they
 /// hold must return data of the shape its panel or rule expects, so that the dashboards and the code cannot drift apart.
-[Collection(PrometheusCollection.Name)]
+[Collection(ExportedMetricsCollection.Name)]
 public sealed partial class PrometheusDashboardTests(TelemetryApp app) : IClassFixture<TelemetryApp>
 {
     // Grafana's $__rate_interval, fixed: wide enough to hold both rounds of streams below.

@@ -6,6 +6,7 @@ namespace Arena.Tests.Telemetry;
 
 /// The pipelines' metrics as the OpenTelemetry SDK exports them (the same points /metrics serves), through an in-memory
 /// exporter on the real Host.
+[Collection(ExportedMetricsCollection.Name)]
 public sealed class StreamMetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
 {
     [Theory]
