@@ -8,6 +8,9 @@ using Npgsql;
 namespace Arena.Modules.Sessions.Features;
 
 /// Runs before every turn, so the lookup and the move are one statement: one round trip instead of a query and an update.
+/// The move commits without waiting for the WAL to reach the disk: it only orders the session list, and a crash that
+/// loses the last fraction of a second of it costs nothing, while the wait for the flush sat before every stream's first
+/// event (0.7 ms of its 1.7 ms round trip at C = 10 in the benchmark).
 internal sealed class RecordSessionActivityHandler(SessionsDbContext db, TimeProvider clock) : ICommandHandler<RecordSessionActivity, SessionInfo?>
 {
     // Only forward: instances whose clocks differ slightly must not move a session back in the list.
@@ -15,16 +18,23 @@ internal sealed class RecordSessionActivityHandler(SessionsDbContext db, TimePro
         "UPDATE sessions.sessions SET updated_at = greatest(updated_at, $3) WHERE id = $1 AND owner_id = $2 " +
         "RETURNING mode, model_a, model_b, revealed_at";
 
+    // Local to the batch's implicit transaction.
+    private const string WithoutFlushWaitSql = "SELECT set_config('synchronous_commit', 'off', true)";
+
     public async ValueTask<SessionInfo?> Handle(RecordSessionActivity command, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var update = new NpgsqlCommand(Sql, (NpgsqlConnection)db.Database.GetDbConnection());
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(WithoutFlushWaitSql));
+            var update = new NpgsqlBatchCommand(Sql);
             update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.SessionId });
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = command.OwnerId });
             update.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = clock.GetUtcNow().TruncateToMicroseconds() });
-            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            batch.BatchCommands.Add(update);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
                 return null;
