@@ -239,8 +239,9 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     /// One keyed update per reply, in one round trip: a join against unnest was planned as a scan of the whole table
     /// whenever the statistics lagged behind the table's growth (a growing, never-analysed table in the benchmark: about
-    /// 80 pages read and 1 ms per turn, half the database's time per stream). Lost in a crash, positions only make a resume
-    /// from the database start the turn over, which its clients are told to expect; so no wait for the flush either.
+    /// 80 pages read and 1 ms per turn, half the statements' execution time per stream). Lost in a crash, positions only
+    /// make a resume from the database start the turn over, which its clients are told to expect; so no wait for the
+    /// flush either.
     public async Task SavePositionsAsync(Guid[] ids, string[] positions, CancellationToken cancellationToken)
     {
         await using var batch = WithoutFlushWait();
