@@ -83,7 +83,21 @@ internal sealed class MessagingStartup(IDbContextFactory<MessagingDbContext> con
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             // A migration may rewrite a large table; the request path's command timeout is far too short for that.
             db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
-            await db.Database.MigrateAsync(cancellationToken);
+            // The database may still be starting, or too busy to finish a handshake within the request path's connect timeout
+            // (a parallel test run on two cores was): giving up the start at once leaves to a supervisor what seconds settle.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await db.Database.MigrateAsync(cancellationToken);
+                    break;
+                }
+                catch (NpgsqlException exception) when (exception.IsTransient && attempt < 5)
+                {
+                    logger.LogWarning("The {Schema} migration could not reach the database ({Reason}); trying again", "messaging", exception.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+                }
+            }
             logger.LogInformation("Messaging schema is up to date");
         }
 

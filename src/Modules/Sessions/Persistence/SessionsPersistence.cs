@@ -68,7 +68,21 @@ internal sealed class SessionsMigrator(IServiceScopeFactory scopes, IConfigurati
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SessionsDbContext>();
         db.Database.SetCommandTimeout(MigrationTimeout);
-        await db.Database.MigrateAsync(cancellationToken);
+        // The database may still be starting, or too busy to finish a handshake within the request path's connect timeout
+        // (a parallel test run on two cores was): giving up the start at once leaves to a supervisor what seconds settle.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+                break;
+            }
+            catch (NpgsqlException exception) when (exception.IsTransient && attempt < 5)
+            {
+                logger.LogWarning("The {Schema} migration could not reach the database ({Reason}); trying again", "sessions", exception.Message);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
         logger.LogInformation("Sessions schema is up to date");
     }
 

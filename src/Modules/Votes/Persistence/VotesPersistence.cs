@@ -68,7 +68,21 @@ internal sealed class VotesMigrator(IServiceScopeFactory scopes, IConfiguration 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VotesDbContext>();
         db.Database.SetCommandTimeout(VotesPersistence.BackgroundTimeout);
-        await db.Database.MigrateAsync(cancellationToken);
+        // The database may still be starting, or too busy to finish a handshake within the request path's connect timeout
+        // (a parallel test run on two cores was): giving up the start at once leaves to a supervisor what seconds settle.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+                break;
+            }
+            catch (NpgsqlException exception) when (exception.IsTransient && attempt < 5)
+            {
+                logger.LogWarning("The {Schema} migration could not reach the database ({Reason}); trying again", "votes", exception.Message);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
         logger.LogInformation("Votes schema is up to date");
     }
 
