@@ -35,11 +35,17 @@ internal static class PostgresServer
                 await command.ExecuteNonQueryAsync();
                 return;
             }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 5)
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 10)
             {
                 // FORCE ends the sessions it finds; one a disposed Host's background work opened just after can still
-                // be caught between the two. The next attempt ends that one too.
+                // be caught between the two. The next attempt ends that one too; on two busy cores that can take a while.
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+            catch (PostgresException exception)
+            {
+                // A class cleanup's report names only the exception's type: a full run once failed there with a
+                // PostgresException and nothing else to go on.
+                throw new InvalidOperationException($"Dropping {name} failed after {attempt} attempts: {exception.SqlState} {exception.MessageText}", exception);
             }
         }
     }
