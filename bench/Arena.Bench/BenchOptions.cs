@@ -37,6 +37,9 @@ internal sealed record BenchOptions
 
     public int SettleConcurrency { get; init; } = 50;
 
+    /// How long, at most, the window waits after the warm-up for the runtime's background recompilation to go quiet.
+    public double TieringWaitSeconds { get; init; } = 30;
+
     public int LightConcurrency { get; init; } = 10;
 
     public int[] Sweep { get; init; } = [100, 250, 500, 1000, 2000];
@@ -115,6 +118,7 @@ internal sealed record BenchOptions
                     DurationSeconds = 5,
                     WarmupSeconds = 1,
                     SettleSeconds = 5,
+                    TieringWaitSeconds = 5,
                     Sweep = [100, 250],
                     LegacySweep = [25, 50, 100],
                     SoakStreams = 300,
@@ -147,6 +151,7 @@ internal sealed record BenchOptions
                 "--warmup" => options with { WarmupSeconds = Double(value) },
                 "--settle" => options with { SettleSeconds = Double(value) },
                 "--settle-c" => options with { SettleConcurrency = Int(value) },
+                "--tiering-wait" => options with { TieringWaitSeconds = Double(value) },
                 "--light" => options with { LightConcurrency = Int(value) },
                 "--sweep" => options with { Sweep = [.. List(value).Select(Int)] },
                 "--legacy-sweep" => options with { LegacySweep = [.. List(value).Select(Int)] },

@@ -163,6 +163,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
             else
             {
                 await Task.Delay(warmup);
+                await WaitForTieringAsync(server.Pid);
                 start = await Snapshot.TakeAsync(server.Pid, load, database);
                 await Task.Delay(duration);
                 end = await Snapshot.TakeAsync(server.Pid, load, database);
@@ -183,6 +184,24 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 
         var measured = soak ? outcomes : [.. outcomes.Where(o => o.StartedTicks >= start.Timestamp && o.StartedTicks < end.Timestamp)];
         return Report.Point(scenario, path, concurrency, measured, start, end, baselineRssKb, sampler, perStream);
+    }
+
+    /// Stepping up from the settling load to the point's opens connections and runs code the settling did not make hot,
+    /// and the runtime recompiles it in the background for several seconds (up to 0.9 of a core, 13–15% of the server's
+    /// CPU in a window that started 3 s after the step, per `perf`). That is start-up work, so the window waits, up to
+    /// --tiering-wait seconds, until the recompiling thread used at most 2% of the server's CPU two seconds running.
+    private async Task WaitForTieringAsync(int pid)
+    {
+        var waited = Stopwatch.StartNew();
+        var quietSeconds = 0;
+        var (tiering, server) = (ProcStats.TieringCpuMicroseconds(pid), ProcStats.CpuMicroseconds(pid));
+        while (quietSeconds < 2 && waited.Elapsed.TotalSeconds < options.TieringWaitSeconds)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var (nextTiering, nextServer) = (ProcStats.TieringCpuMicroseconds(pid), ProcStats.CpuMicroseconds(pid));
+            quietSeconds = nextTiering - tiering <= Math.Max(10_000, 0.02 * (nextServer - server)) ? quietSeconds + 1 : 0;
+            (tiering, server) = (nextTiering, nextServer);
+        }
     }
 
     private Dictionary<string, string> ArenaSettings(string path)
@@ -289,12 +308,12 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 }
 
 /// CPU and delivery counters at one instant of a point.
-internal sealed record Snapshot(long Timestamp, double ServerCpuUs, Dictionary<int, double> PostgresCpuUs, HashSet<int> BenchBackends, long Events, double LoadGeneratorCpuUs)
+internal sealed record Snapshot(long Timestamp, double ServerCpuUs, double ServerTieringCpuUs, Dictionary<int, double> PostgresCpuUs, HashSet<int> BenchBackends, long Events, double LoadGeneratorCpuUs)
 {
     public static async Task<Snapshot> TakeAsync(int serverPid, LoadGenerator load, BenchDatabase database)
     {
         var backends = await database.BackendPidsAsync();
-        return new Snapshot(Stopwatch.GetTimestamp(), ProcStats.CpuMicroseconds(serverPid), ProcStats.PostgresCpuMicroseconds(), backends,
+        return new Snapshot(Stopwatch.GetTimestamp(), ProcStats.CpuMicroseconds(serverPid), ProcStats.TieringCpuMicroseconds(serverPid), ProcStats.PostgresCpuMicroseconds(), backends,
             load.DeliveredEvents, ProcStats.CpuMicroseconds(Environment.ProcessId));
     }
 }

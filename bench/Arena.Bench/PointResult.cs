@@ -36,6 +36,9 @@ internal sealed record PointResult
 
     public required double ServerCpuUsPerEvent { get; init; }
 
+    /// Share of the server's CPU in the window spent by the runtime's background recompilation (start-up work).
+    public required double ServerTieringPercent { get; init; }
+
     public required double PostgresCores { get; init; }
 
     public required double PostgresCpuUsPerEvent { get; init; }

@@ -35,6 +35,38 @@ internal static class ProcStats
         return result;
     }
 
+    /// utime + stime of the runtime's tiered-compilation thread (".NET Tiered Compilation Worker", cut to 15 characters
+    /// by the kernel), which recompiles hot methods in the background: start-up work, not steady-state cost. The thread
+    /// may end when idle and be started again, so a delta between two reads can miss a little; never more than it was.
+    public static double TieringCpuMicroseconds(int pid)
+    {
+        long ticks = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal)
+                        && ReadStat(task) is { } stat)
+                    {
+                        ticks += Ticks(stat);
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended between the listing and the read.
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The process is gone.
+        }
+
+        return ticks * 1_000_000 / TicksPerSecond;
+    }
+
     public static (long RssKb, int Threads) Memory(int pid)
     {
         long rss = 0;
@@ -61,11 +93,13 @@ internal static class ProcStats
         return (rss, threads);
     }
 
-    private static string? ReadStat(int pid)
+    private static string? ReadStat(int pid) => ReadStat($"/proc/{pid}");
+
+    private static string? ReadStat(string directory)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/stat");
+            return File.ReadAllText(Path.Combine(directory, "stat"));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

@@ -8,8 +8,8 @@ namespace Arena.Bench;
 internal static class Report
 {
     public const string Header =
-        "| scenario | path | C | streams | errors | TTFE p50 / p99 ms | total p50 / p99 ms | events/s | server µs/event | server cores | PG µs/event | PG ms/stream (bench backends) | RSS KB/open stream | threads | commits / ins / upd per stream |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+        "| scenario | path | C | streams | errors | TTFE p50 / p99 ms | total p50 / p99 ms | events/s | server µs/event | server cores | JIT % | PG µs/event | PG ms/stream (bench backends) | RSS KB/open stream | threads | commits / ins / upd per stream |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
     public static PointResult Point(string scenario, string path, int concurrency, List<StreamOutcome> outcomes, Snapshot start, Snapshot end, long baselineRssKb, ProcessSampler sampler, DatabasePerStream? database)
     {
@@ -38,6 +38,7 @@ internal static class Report
             EventsPerSecond = Round(events / seconds),
             ServerCores = Round(serverUs / 1e6 / seconds),
             ServerCpuUsPerEvent = Round(serverUs / events),
+            ServerTieringPercent = Round(serverUs <= 0 ? 0 : 100 * Math.Max(0, end.ServerTieringCpuUs - start.ServerTieringCpuUs) / serverUs),
             PostgresCores = Round(postgresUs / 1e6 / seconds),
             PostgresCpuUsPerEvent = Round(postgresUs / events),
             // Streams' worth of events delivered in the window, so that streams straddling its edges count in part.
@@ -55,7 +56,7 @@ internal static class Report
     }
 
     public static string Row(PointResult p) => string.Create(CultureInfo.InvariantCulture,
-        $"| {p.Scenario} | {p.Path} | {p.Concurrency} | {p.Streams} | {p.Errors + p.Unfinished} | {p.TtfeP50Ms:F1} / {p.TtfeP99Ms:F1} | {p.TotalP50Ms:F0} / {p.TotalP99Ms:F0} | {p.EventsPerSecond:F0} | {p.ServerCpuUsPerEvent:F0} | {p.ServerCores:F2} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuUsPerEvent:F0}")} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuMsPerStream:F2} ({p.PostgresBenchBackendsCpuMsPerStream:F2})")} | {p.RssKbPerOpenStream:F0} | {p.ThreadsMin}–{p.ThreadsPeak} | {(p.Database is { } d ? $"{d.Commits:F1} / {d.Inserted:F1} / {d.Updated:F1}" : "—")} |")
+        $"| {p.Scenario} | {p.Path} | {p.Concurrency} | {p.Streams} | {p.Errors + p.Unfinished} | {p.TtfeP50Ms:F1} / {p.TtfeP99Ms:F1} | {p.TotalP50Ms:F0} / {p.TotalP99Ms:F0} | {p.EventsPerSecond:F0} | {p.ServerCpuUsPerEvent:F0} | {p.ServerCores:F2} | {p.ServerTieringPercent:F1} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuUsPerEvent:F0}")} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuMsPerStream:F2} ({p.PostgresBenchBackendsCpuMsPerStream:F2})")} | {p.RssKbPerOpenStream:F0} | {p.ThreadsMin}–{p.ThreadsPeak} | {(p.Database is { } d ? $"{d.Commits:F1} / {d.Inserted:F1} / {d.Updated:F1}" : "—")} |")
         + (p.ErrorSamples.Length > 0 ? $" {string.Join("; ", p.ErrorSamples)}" : "");
 
     public static BenchReport Build(DateTimeOffset started, BenchOptions options, List<PointResult> points, List<LimitsResult> limits)

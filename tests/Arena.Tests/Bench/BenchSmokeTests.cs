@@ -28,7 +28,7 @@ public class BenchSmokeTests
                 harness, "all", "--repo", repo, "-c", configuration, "--postgres", admin,
                 "--database", new NpgsqlConnectionStringBuilder(database).Database!,
                 "--out", Path.Combine(output.FullName, "report.json"), "--logs", Path.Combine(output.FullName, "logs"),
-                "--scenarios", "sweep,soak,telemetry", "--telemetry-rounds", "1", "--telemetry-c", "2", "--paths", "relay,gateway", "--sweep", "2", "--duration", "1", "--warmup", "0.3", "--settle", "0.5",
+                "--scenarios", "sweep,soak,telemetry", "--telemetry-rounds", "1", "--telemetry-c", "2", "--paths", "relay,gateway", "--sweep", "2", "--duration", "1", "--warmup", "0.3", "--settle", "0.5", "--tiering-wait", "0",
                 "--chunks", "3", "--interval-ms", "20", "--soak-streams", "3", "--soak-seconds", "0.3", "--soak-interval-ms", "100", "--soak-ramp", "0",
             ], TimeSpan.FromMinutes(6));
             Assert.True(exitCode == 0, log);
@@ -42,7 +42,7 @@ public class BenchSmokeTests
                 Assert.Equal(0, point.GetProperty("errors").GetInt32());
                 // Three chunks per participant and one end line each: two participants in compare, one in the soak's direct mode.
                 Assert.Equal(point.GetProperty("path").GetString() == "soak" ? 4 : 8, point.GetProperty("events_per_stream").GetDouble());
-                foreach (var figure in new[] { "ttfe_p50_ms", "ttfe_p99_ms", "total_p50_ms", "total_p99_ms", "events_per_second", "server_cpu_us_per_event", "postgres_cpu_us_per_event", "rss_kb_per_open_stream", "threads_peak" })
+                foreach (var figure in new[] { "ttfe_p50_ms", "ttfe_p99_ms", "total_p50_ms", "total_p99_ms", "events_per_second", "server_cpu_us_per_event", "server_tiering_percent", "postgres_cpu_us_per_event", "rss_kb_per_open_stream", "threads_peak" })
                 {
                     Assert.True(point.GetProperty(figure).GetDouble() >= 0, figure);
                 }
