@@ -35,10 +35,11 @@ internal static class PostgresServer
                 await command.ExecuteNonQueryAsync();
                 return;
             }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 10)
+            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.ObjectInUse or PostgresErrorCodes.InsufficientPrivilege && attempt < 10)
             {
                 // FORCE ends the sessions it finds; one a disposed Host's background work opened just after can still
                 // be caught between the two. The next attempt ends that one too; on two busy cores that can take a while.
+                // An autovacuum worker it may not end at all (it runs as the bootstrap superuser: 42501), but it is soon done.
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
             }
             catch (PostgresException exception)
