@@ -77,7 +77,7 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                     var update = updates.Current;
                     state.FinishReason = update.FinishReason ?? state.FinishReason;
                     state.ResponseModel ??= update.ModelId;
-                    if (CompletionState.UnmodelledReasoning(update.RawRepresentation) is { } unmodelled)
+                    if (observation.MayCarryUnmodelledReasoning && CompletionState.UnmodelledReasoning(update.RawRepresentation) is { } unmodelled)
                     {
                         state.Yielded = true;
                         yield return new CompletionReasoning(unmodelled);

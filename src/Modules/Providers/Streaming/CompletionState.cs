@@ -50,8 +50,8 @@ internal sealed class CompletionState
     }
 
     /// Reasoning in a field the adapter does not read: older Ollama and some OpenRouter models send <c>delta.reasoning</c>
-    /// (the adapter reads only <c>delta.reasoning_content</c>). The lookup is one dictionary probe of the fields the SDK
-    /// did not model, so an ordinary chunk costs nothing more.
+    /// (the adapter reads only <c>delta.reasoning_content</c>). The SDK keeps the fields it did not model in a JSON patch;
+    /// looking one up parses the path, which is why the caller asks only when the wire named the field.
     public static string? UnmodelledReasoning(object? raw)
     {
 #pragma warning disable SCME0001 // JsonPatch is how the OpenAI SDK exposes fields it does not model; the adapter uses it the same way.

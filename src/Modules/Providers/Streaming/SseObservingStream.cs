@@ -16,6 +16,7 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
     private static readonly byte[] MessageStopLineCompact = "event:message_stop"u8.ToArray();
     private static readonly byte[] ErrorFramePrefix = "{\"error\""u8.ToArray();
     private static readonly byte[] ErrorName = "\"error\""u8.ToArray();
+    private static readonly byte[] ReasoningName = "\"reasoning\""u8.ToArray();
 
     private readonly byte[] line = new byte[LinePrefixCapacity];
     private int lineLength;
@@ -120,6 +121,12 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
         {
             observation.MarkEnd();
             return;
+        }
+
+        if (marker == SseEndMarker.Done && text.StartsWith("data:"u8) && (!complete || text.IndexOf(ReasoningName) >= 0))
+        {
+            // A cut line may name it past the kept prefix. As with "error", a quoted name inside text is escaped.
+            // removed
         }
 
         if (complete && text.StartsWith("data:"u8))
