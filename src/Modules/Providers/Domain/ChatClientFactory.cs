@@ -67,7 +67,9 @@ internal sealed class ChatClientFactory : IDisposable
         {
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
             Transport = new HttpClientPipelineTransport(CreateHttpClient(SseEndMarker.Done, keyless: apiKey is null)),
-            NetworkTimeout = TransportTimeout,
+            // Infinite, not long: with any finite value the SDK wraps the response in a stream that re-arms a timer on every
+            // read. The stream's own deadline (first chunk, then idle) already covers the request and every read.
+            NetworkTimeout = Timeout.InfiniteTimeSpan,
         };
         if (model.Provider.BaseUrl is { } baseUrl)
         {
