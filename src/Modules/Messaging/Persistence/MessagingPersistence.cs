@@ -60,7 +60,7 @@ internal static class MessagingPersistence
         builder.Services.AddPooledDbContextFactory<MessagingDbContext>((services, options) =>
             Configure(options, services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
         builder.Services.AddSingleton(services => new MessageRows(services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
-        builder.Services.AddSingleton<PartialSaves>();
+        builder.Services.AddSingleton<BackgroundSaves>();
         builder.Services.AddSingleton<FinalWrites>();
         builder.Services.AddScoped(services => services.GetRequiredService<IDbContextFactory<MessagingDbContext>>().CreateDbContext());
         builder.Services.AddHealthChecks().AddDbContextCheck<MessagingDbContext>("messaging-db", tags: ["ready"]);
@@ -68,7 +68,7 @@ internal static class MessagingPersistence
         // Registered in this order: the schema exists before the lease's heartbeat first touches it.
         builder.Services.AddHostedService<MessagingStartup>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StreamHostLease>());
-        builder.Services.AddHostedService(services => services.GetRequiredService<PartialSaves>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<BackgroundSaves>());
     }
 }
 

@@ -11,7 +11,7 @@ namespace Arena.Modules.Messaging.Streaming;
 /// The turns this process generates, one per session (the database allows one streaming turn per session), kept for
 /// <see cref="MessagingOptions.LiveTurnRetention"/> after they end so that a resume right after a drop replays their exact
 /// events from memory.
-internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows rows, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<LiveTurns> logger)
+internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundSaves saves, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<LiveTurns> logger)
 {
     private readonly ConcurrentDictionary<Guid, LiveTurn> turns = new();
 
@@ -34,23 +34,14 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows
     /// The turns this process is still generating.
     public List<LiveTurn> Running() => [.. turns.Values.Where(turn => !turn.IsEnded)];
 
-    /// Ends the turn's life in this process: its positions are stored with its rows (so a resume from the database continues
-    /// exactly), then its followers see the end, and it is forgotten after the live retention window. Never throws.
-    public async Task CompleteAsync(LiveTurn turn)
+    /// Ends the turn's life in this process: its followers see the end, its positions are queued to be stored with its rows
+    /// (so that a resume from the database continues exactly), and it is forgotten after the live retention window.
+    public void Complete(LiveTurn turn)
     {
         turn.Close();
         if (turn.Positions() is { Count: > 0 } positions)
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(options.Value.FinalWriteTimeout);
-                await rows.SavePositionsAsync([.. positions.Keys], [.. positions.Values.Select(p => p.Serialize())], timeout.Token);
-            }
-            catch (Exception exception)
-            {
-                // A resume from the database then starts the turn over, which its clients are told to expect.
-                LogPositionsFailed(logger, turn.SessionId, exception);
-            }
+            saves.SavePositions(positions);
         }
 
         turn.MarkEnded(clock.GetUtcNow());
@@ -80,7 +71,7 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows
         }
         finally
         {
-            await CompleteAsync(turn);
+            Complete(turn);
         }
     });
 
@@ -93,9 +84,6 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, MessageRows
             turn.Dispose();
         }
     }
-
-    [LoggerMessage(LogLevel.Warning, "Could not save the stream positions of session {SessionId}'s turn")]
-    private static partial void LogPositionsFailed(ILogger logger, Guid sessionId, Exception exception);
 
     [LoggerMessage(LogLevel.Information, "The resumable turn of session {SessionId} was stopped")]
     private static partial void LogStopped(ILogger logger, Guid sessionId);

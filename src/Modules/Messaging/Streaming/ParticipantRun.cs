@@ -10,8 +10,8 @@ namespace Arena.Modules.Messaging.Streaming;
 /// One participant's whole life, the same in both pipelines: start, apply the provider's updates, offer partial copies,
 /// finish or fail, and settle the row when the stream stops early. Only the waiting varies (<see cref="IParticipantWaits"/>).
 /// A participant's own events keep their order because only its run hands them on; a failure ends only that participant.
-/// Partial copies go to <see cref="PartialSaves"/>, so nothing between the provider and the client waits for the database.
-internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder recorder, PartialSaves partials, StreamDrain drain, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<ParticipantRun> logger)
+/// Partial copies go to <see cref="BackgroundSaves"/>, so nothing between the provider and the client waits for the database.
+internal sealed partial class ParticipantRun(IMediator mediator, StreamRecorder recorder, BackgroundSaves partials, StreamDrain drain, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<ParticipantRun> logger)
 {
     public async Task RunAsync<TWaits>(ParticipantPlan plan, StreamTrace trace, TWaits waits, CancellationToken cancellationToken)
         where TWaits : IParticipantWaits

@@ -12,9 +12,9 @@ namespace Arena.Modules.Messaging.Streaming;
 /// end by themselves; those still running are then ended as <c>shutdown</c> (their clients read an error with that code
 /// and the protocol's end; their rows are stored <c>interrupted</c> with their content and metadata, and a resumable turn
 /// is thus handed back to whichever instance a resume reaches, which replays the rows); last, the pending final writes
-/// get <see cref="MessagingOptions.FinalWriteTimeout"/> more. Then the server stops with no stream left open, and the
+/// get <see cref="MessagingOptions.FinalWriteTimeout"/> more, and the ended turns' queued positions are stored. Then the server stops with no stream left open, and the
 /// stream-host lease removes its row.
-internal sealed partial class StreamDrain(LiveTurns turns, FinalWrites writes, IHostApplicationLifetime lifetime, IOptions<MessagingOptions> options, ILogger<StreamDrain> logger)
+internal sealed partial class StreamDrain(LiveTurns turns, FinalWrites writes, BackgroundSaves saves, IHostApplicationLifetime lifetime, IOptions<MessagingOptions> options, ILogger<StreamDrain> logger)
     : IHostedLifecycleService
 {
     public const string ShutdownCode = "shutdown";
@@ -68,6 +68,10 @@ internal sealed partial class StreamDrain(LiveTurns turns, FinalWrites writes, I
         }
 
         await writes.DrainAsync(closing.Token);
+
+        // The positions of the turns that just ended, so that the instance a resume reaches continues them exactly.
+        using var last = new CancellationTokenSource(settings.FinalWriteTimeout);
+        await saves.FlushAsync(last.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task WaitForRunningAsync(CancellationToken cancellationToken)

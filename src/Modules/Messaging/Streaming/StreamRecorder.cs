@@ -4,7 +4,7 @@ using Arena.Modules.Messaging.Persistence;
 namespace Arena.Modules.Messaging.Streaming;
 
 /// The writes that bracket a stream, shared by both pipelines: the start (the history and the turn's rows in one round
-/// trip) and the end of each participant (one statement). Partial copies in between belong to <see cref="PartialSaves"/>.
+/// trip) and the end of each participant (one statement). Partial copies in between belong to <see cref="BackgroundSaves"/>.
 internal sealed class StreamRecorder(MessageRows rows, StreamHostLease host, FinalWrites writes, TimeProvider clock)
 {
     /// Inserts the user message and the streaming placeholders, and returns the session's earlier user messages and

@@ -68,11 +68,10 @@ internal static class StreamReplyEndpoint
         }
         catch
         {
-            await turns.CompleteAsync(turn);
+            turns.Complete(turn);
             throw;
         }
 
-        // The client that started the turn reads its end before the turn's positions are stored; only resumes wait for them.
         var closing = turn.Close();
         try
         {
@@ -97,7 +96,7 @@ internal static class StreamReplyEndpoint
         }
         finally
         {
-            await turns.CompleteAsync(turn);
+            turns.Complete(turn);
         }
 
         trace.Completed();

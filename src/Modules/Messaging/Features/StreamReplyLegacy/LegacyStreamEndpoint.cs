@@ -55,7 +55,7 @@ internal static class LegacyStreamEndpoint
             }
             finally
             {
-                await turns.CompleteAsync(turn);
+                turns.Complete(turn);
             }
 
             trace.Completed();
