@@ -26,6 +26,8 @@ public sealed class ShutdownTests
         ["Arena:Messaging:DrainTimeout"] = "00:00:05",
         ["Arena:Messaging:StreamHostHeartbeat"] = "00:00:01",
         ["Arena:Messaging:StreamHostLease"] = "00:00:05",
+        // No tick during the test: the ended turns' stream positions can only be stored by the drain.
+        ["Arena:Messaging:PartialFlushInterval"] = "00:10:00",
     };
 
     [Fact]
@@ -94,9 +96,10 @@ public sealed class ShutdownTests
                 {
                     var replies = await RepliesAsync(connection, sessions[i]);
                     Assert.Equal(2, replies.Count);
-                    foreach (var (participant, status, content, metadata) in replies)
+                    foreach (var (participant, status, content, metadata, positioned) in replies)
                     {
                         Assert.Equal("interrupted", status);
+                        Assert.True(positioned, $"the drain did not store the positions of stream {i}'s reply {participant}");
                         // What the client read is what was stored, or a prefix of it (chunks still on the way when it ended).
                         var received = Received(bodies[i], participant, sse: i == 0);
                         Assert.NotEmpty(received);
@@ -190,16 +193,16 @@ public sealed class ShutdownTests
         return text.ToString();
     }
 
-    private static async Task<List<(string Participant, string Status, string Content, string? Metadata)>> RepliesAsync(NpgsqlConnection connection, Guid session)
+    private static async Task<List<(string Participant, string Status, string Content, string? Metadata, bool Positioned)>> RepliesAsync(NpgsqlConnection connection, Guid session)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT participant, status, content, metadata::text FROM messaging.messages WHERE session_id = @id AND role = 'assistant' ORDER BY participant", connection);
+            "SELECT participant, status, content, metadata::text, stream_positions IS NOT NULL FROM messaging.messages WHERE session_id = @id AND role = 'assistant' ORDER BY participant", connection);
         command.Parameters.AddWithValue("id", session);
-        var replies = new List<(string, string, string, string?)>();
+        var replies = new List<(string, string, string, string?, bool)>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            replies.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+            replies.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetBoolean(4)));
         }
 
         return replies;

@@ -12,8 +12,8 @@ namespace Arena.Modules.Messaging.Streaming;
 /// end by themselves; those still running are then ended as <c>shutdown</c> (their clients read an error with that code
 /// and the protocol's end; their rows are stored <c>interrupted</c> with their content and metadata, and a resumable turn
 /// is thus handed back to whichever instance a resume reaches, which replays the rows); last, the pending final writes
-/// get <see cref="MessagingOptions.FinalWriteTimeout"/> more, and the ended turns' queued positions are stored. Then the server stops with no stream left open, and the
-/// stream-host lease removes its row.
+/// get <see cref="MessagingOptions.FinalWriteTimeout"/> more, and the ended turns' queued positions are stored. Then the
+/// server stops with no stream left open, and the stream-host lease removes its row.
 internal sealed partial class StreamDrain(LiveTurns turns, FinalWrites writes, BackgroundSaves saves, IHostApplicationLifetime lifetime, IOptions<MessagingOptions> options, ILogger<StreamDrain> logger)
     : IHostedLifecycleService
 {
