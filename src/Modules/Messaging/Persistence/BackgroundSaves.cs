@@ -96,7 +96,7 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
             if (!failing)
             {
                 failing = true;
-                LogFailed(logger, due.Count, ended?.Count ?? 0, exception);
+                LogFailed(logger, due.Count, ended?.Count ?? 0, exception.Message);
             }
 
             foreach (var (slot, content) in due)
@@ -121,8 +121,9 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
         return new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero);
     }
 
-    [LoggerMessage(LogLevel.Warning, "Could not save the partial content of {Count} streaming replies (retrying next interval, the streams go on) nor the stream positions of {Ended} ended replies (dropped: a resume from the stored rows starts those turns over)")]
-    private static partial void LogFailed(ILogger logger, int count, int ended, Exception exception);
+    // The reason without a stack trace: a database that refuses for a while is an outage, not a bug.
+    [LoggerMessage(LogLevel.Warning, "Could not save the partial content of {Count} streaming replies (retrying next interval, the streams go on) nor the stream positions of {Ended} ended replies (dropped: a resume from the stored rows starts those turns over): {Reason}")]
+    private static partial void LogFailed(ILogger logger, int count, int ended, string reason);
 
     [LoggerMessage(LogLevel.Information, "Partial content and stream position saves work again")]
     private static partial void LogRecovered(ILogger logger);
