@@ -126,7 +126,7 @@ internal sealed class SseObservingStream(Stream inner, StreamObservation observa
         if (marker == SseEndMarker.Done && text.StartsWith("data:"u8) && (!complete || text.IndexOf(ReasoningName) >= 0))
         {
             // A cut line may name it past the kept prefix. As with "error", a quoted name inside text is escaped.
-            // removed
+            observation.MarkReasoningName();
         }
 
         if (complete && text.StartsWith("data:"u8))
