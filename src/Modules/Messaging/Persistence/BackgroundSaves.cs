@@ -15,9 +15,6 @@ namespace Arena.Modules.Messaging.Persistence;
 /// database sees one round trip per tick however many streams are open or ended.
 internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<BackgroundSaves> logger) : BackgroundService
 {
-    // Enough for every turn that ends in a tick at thousands of streams; the rest waits for the next tick.
-    private const int MaxPositionsPerFlush = 2000;
-
     private readonly ConcurrentDictionary<Guid, Slot> slots = new();
     private readonly ConcurrentQueue<(Guid MessageId, ReplyPositions Positions)> positions = new();
     private bool failing;
@@ -57,7 +54,8 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
         }
 
         List<(Guid MessageId, string Positions)>? ended = null;
-        while ((ended?.Count ?? 0) < MaxPositionsPerFlush && positions.TryDequeue(out var queued))
+        // All of them: a failed save drops them, so the queue holds one interval's turns at most and never builds a backlog.
+        while (positions.TryDequeue(out var queued))
         {
             (ended ??= []).Add((queued.MessageId, queued.Positions.Serialize()));
         }
