@@ -3,8 +3,8 @@ using Arena.Modules.Providers.Streaming;
 
 namespace Arena.Tests.Modules.Providers;
 
-/// The observer's mark that lets a chunk's unmodelled <c>delta.reasoning</c> be looked up. The fidelity tests cover it
-/// end to end, but only when the lookup loses the race with the response mark; this one does not depend on timing.
+/// The observer's mark that lets a chunk's unmodelled <c>delta.reasoning</c> be looked up. The Ollama fidelity test covers
+/// it end to end, but without the mark it still passed in some runs; this one does not depend on timing.
 public sealed class SseObservingStreamTests
 {
     [Theory]
