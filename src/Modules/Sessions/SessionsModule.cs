@@ -17,6 +17,8 @@ public static class SessionsModule
     {
         builder.AddSessionsPersistence();
         builder.Services.AddValidatorsFromAssemblyContaining<SessionsDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
+        builder.Services.AddSingleton<SessionActivity>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SessionActivity>());
         return builder;
     }
 

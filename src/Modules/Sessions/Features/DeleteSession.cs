@@ -14,13 +14,14 @@ internal static class DeleteSession
 {
     internal sealed record Command(string OwnerId, Guid SessionId) : ICommand<bool>;
 
-    internal sealed class Handler(SessionsDbContext db, IPublisher publisher) : ICommandHandler<Command, bool>
+    internal sealed class Handler(SessionsDbContext db, SessionActivity activity, IPublisher publisher) : ICommandHandler<Command, bool>
     {
         public async ValueTask<bool> Handle(Command command, CancellationToken cancellationToken)
         {
             var deleted = await db.Sessions.Where(s => s.Id == command.SessionId && s.OwnerId == command.OwnerId).ExecuteDeleteAsync(cancellationToken) > 0;
             if (deleted)
             {
+                activity.Forget(command.SessionId);
                 // Other modules keep data per session (messages) without a foreign key across schemas.
                 await publisher.Publish(new SessionDeleted(command.SessionId), cancellationToken);
             }

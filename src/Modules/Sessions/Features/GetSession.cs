@@ -13,10 +13,11 @@ internal static class GetSession
 {
     internal sealed record Query(string OwnerId, Guid SessionId) : IQuery<SessionResponse?>;
 
-    internal sealed class Handler(SessionsDbContext db) : IQueryHandler<Query, SessionResponse?>
+    internal sealed class Handler(SessionsDbContext db, SessionActivity activity) : IQueryHandler<Query, SessionResponse?>
     {
         public async ValueTask<SessionResponse?> Handle(Query query, CancellationToken cancellationToken)
         {
+            await activity.WriteAsync(query.OwnerId, cancellationToken);
             var session = await db.Sessions.AsNoTracking()
                 .FirstOrDefaultAsync(s => s.Id == query.SessionId && s.OwnerId == query.OwnerId, cancellationToken);
             return session is null ? null : SessionResponse.From(session);

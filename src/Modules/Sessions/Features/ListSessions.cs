@@ -38,10 +38,11 @@ internal static class ListSessions
 
     /// Most recently active first (a sent turn or a rename moves a session up), keyset-paged on (updated_at, id) so that
     /// a page boundary stays put while sessions are added or touched: a row is never returned twice in one walk.
-    internal sealed class Handler(SessionsDbContext db) : IQueryHandler<Query, SessionPage>
+    internal sealed class Handler(SessionsDbContext db, SessionActivity activity) : IQueryHandler<Query, SessionPage>
     {
         public async ValueTask<SessionPage> Handle(Query query, CancellationToken cancellationToken)
         {
+            await activity.WriteAsync(query.OwnerId, cancellationToken);
             var sessions = db.Sessions.AsNoTracking().Where(s => s.OwnerId == query.OwnerId);
             if (query.Cursor is not null && PageCursor.TryDecode(query.Cursor, out var after))
             {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Arena.Tests.Support;
+using Npgsql;
 
 namespace Arena.Tests.Modules.Sessions;
 
@@ -26,6 +27,59 @@ public sealed class SessionActivityTests(ArenaApp app) : IClassFixture<ArenaApp>
         Assert.Equal(older.CreatedAt, touched.GetProperty("created_at").GetDateTimeOffset());
         var untouched = await Json(await alice.GetAsync($"/api/sessions/{newer.Id}"));
         Assert.Equal(newer.UpdatedAt, untouched.GetProperty("updated_at").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task StreamTurn_OnASessionItStreamedBefore_PutsItFirstForItsOwnerAtOnce()
+    {
+        using var carol = app.As("carol-activity");
+        var older = await Create(carol, "older");
+        Assert.Equal(HttpStatusCode.OK, (await Stream(carol, older.Id)).StatusCode);
+        var newer = await Create(carol, "newer");
+        Assert.Equal([newer.Id, older.Id], await Ids(carol));
+
+        // The second turn answers from the remembered session; its move is queued, and the list writes the owner's queue first.
+        Assert.Equal(HttpStatusCode.OK, (await Stream(carol, older.Id)).StatusCode);
+
+        Assert.Equal([older.Id, newer.Id], await Ids(carol));
+        var touched = await Json(await carol.GetAsync($"/api/sessions/{older.Id}"));
+        Assert.True(touched.GetProperty("updated_at").GetDateTimeOffset() > newer.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task StreamTurn_AfterItsSessionWasDeleted_AnswersNotFound()
+    {
+        using var dave = app.As("dave-activity");
+        var session = await Create(dave, "soon gone");
+        Assert.Equal(HttpStatusCode.OK, (await Stream(dave, session.Id)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await dave.DeleteAsync($"/api/sessions/{session.Id}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Stream(dave, session.Id)).StatusCode);
+    }
+
+    [Fact]
+    public async Task StreamTurn_OnARememberedSessionDeletedByAnotherInstance_IsRemovedAndTheNextTurnNotFound()
+    {
+        using var erin = app.As("erin-activity");
+        var session = await Create(erin, "deleted elsewhere");
+        Assert.Equal(HttpStatusCode.OK, (await Stream(erin, session.Id)).StatusCode);
+        // What another instance's delete leaves for this one: the row gone, nothing told to this process.
+        Assert.Equal(1, await Execute("DELETE FROM sessions.sessions WHERE id = @id", session.Id));
+
+        // Remembered: this turn starts; the next activity write finds the session gone and removes the turns' rows.
+        Assert.Equal(HttpStatusCode.OK, (await Stream(erin, session.Id)).StatusCode);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var left = await Count("SELECT count(*) FROM messaging.messages WHERE session_id = @id", session.Id);
+        while (left > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+            left = await Count("SELECT count(*) FROM messaging.messages WHERE session_id = @id", session.Id);
+        }
+
+        Assert.Equal(0, left);
+        Assert.Equal(HttpStatusCode.NotFound, (await Stream(erin, session.Id)).StatusCode);
     }
 
     [Fact]
@@ -57,6 +111,31 @@ public sealed class SessionActivityTests(ArenaApp app) : IClassFixture<ArenaApp>
     {
         var session = await Json(await client.PostAsJsonAsync("/api/sessions", new { mode = "direct", model_a = "mock-swift", title }));
         return (session.GetProperty("id").GetGuid(), session.GetProperty("created_at").GetDateTimeOffset(), session.GetProperty("updated_at").GetDateTimeOffset());
+    }
+
+    private static async Task<HttpResponseMessage> Stream(HttpClient client, Guid sessionId)
+    {
+        var response = await client.PostAsync("/api/messages/stream/", new StringContent(
+            $$"""{"session_id":"{{sessionId}}","messages":[{"role":"user","content":"Still there?"}]}""", System.Text.Encoding.UTF8, "application/json"));
+        // The whole stream, so that the turn has ended when the test goes on.
+        await response.Content.ReadAsStringAsync();
+        return response;
+    }
+
+    private async Task<int> Execute(string sql, Guid id)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new("id", id) } };
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<long> Count(string sql, Guid id)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new("id", id) } };
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<List<Guid>> Ids(HttpClient client) =>
