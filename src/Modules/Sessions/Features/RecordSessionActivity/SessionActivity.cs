@@ -25,6 +25,8 @@ internal sealed partial class SessionActivity(IServiceScopeFactory scopes, TimeP
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
+    // Neither this cache nor the semaphore below is disposed with the service: a host may stop the service again after
+    // disposing it, and that last write still needs both.
     // 100,000 remembered sessions are a few tens of MB; past the limit the cache drops some, and their next turn looks them up again.
     private readonly MemoryCache known = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<Guid, (string OwnerId, DateTimeOffset At)> queued = new();
@@ -209,13 +211,6 @@ internal sealed partial class SessionActivity(IServiceScopeFactory scopes, TimeP
         {
             // The host's stop timeout passed: what is queued only ordered the session list.
         }
-    }
-
-    public override void Dispose()
-    {
-        known.Dispose();
-        writing.Dispose();
-        base.Dispose();
     }
 
     // Only forward: instances whose clocks differ slightly must not move a session back in the list.
