@@ -139,7 +139,8 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
         }
 
         var ownerId = context.User.FindFirstValue("sub")!;
-        // The session list is ordered by last activity: the lookup moves the session to the top in the same round trip.
+        // The session list is ordered by last activity: the lookup also moves the session to the top (queued, without a
+        // round trip, when Sessions remembers the session).
         var session = await mediator.Send(new RecordSessionActivity(sessionId, ownerId), cancellationToken);
         if (session is null)
         {
