@@ -141,17 +141,23 @@ internal sealed partial class SessionActivity(IServiceScopeFactory scopes, TimeP
                 LogRecovered(logger);
             }
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception)
         {
+            // Kept for the next write, also when a list request that wrote them went away.
+            foreach (var (sessionId, ownerId, at) in due)
+            {
+                Queue(sessionId, ownerId, at);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
             if (!failing)
             {
                 failing = true;
                 LogFailed(logger, due.Count, exception.Message);
-            }
-
-            foreach (var (sessionId, ownerId, at) in due)
-            {
-                Queue(sessionId, ownerId, at);
             }
 
             return;
