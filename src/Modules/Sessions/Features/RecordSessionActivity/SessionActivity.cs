@@ -23,7 +23,7 @@ namespace Arena.Modules.Sessions.Features;
 /// the interval.
 internal sealed partial class SessionActivity(IServiceScopeFactory scopes, TimeProvider clock, ILogger<SessionActivity> logger) : BackgroundService
 {
-    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
     // Neither this cache nor the semaphore below is disposed with the service: a host may stop the service again after
     // disposing it, and that last write still needs both.
