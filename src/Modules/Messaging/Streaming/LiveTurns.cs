@@ -45,7 +45,12 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundS
         }
 
         turn.MarkEnded(clock.GetUtcNow());
-        _ = ForgetLaterAsync(turn);
+        // Without the request's execution context: the wait would keep it, and with it the request's activities, log
+        // scopes and user, alive for the whole retention window.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = ForgetLaterAsync(turn);
+        }
     }
 
     /// Runs a resumable turn on its own, in a scope of its own, so that it outlives the request that started it; only its
