@@ -1,3 +1,4 @@
+using System.Numerics;
 using Arena.Modules.Messaging.Domain;
 
 namespace Arena.Modules.Messaging.Streaming;
@@ -9,7 +10,10 @@ namespace Arena.Modules.Messaging.Streaming;
 /// with, in every response that carries it.
 internal sealed class LiveTurn : IDisposable
 {
-    private const int SegmentSize = 512;
+    // Segment k holds FirstSegmentSize << k events, so a short turn (most are) allocates a few hundred bytes, not a
+    // fixed block, and a long one still grows without copying what followers may be reading.
+    private const int FirstSegmentSize = 16;
+    private const int FirstSegmentShift = 4;
 
     // Room past the limit for the events that close a stopped turn, so its followers always see its end.
     private const int ClosingRoom = 8;
@@ -40,7 +44,7 @@ internal sealed class LiveTurn : IDisposable
         replies = [.. stream.Participants.Select(plan => (plan.Participant, plan.MessageId))];
         this.limit = limit;
         this.graceDelay = graceDelay;
-        segments = new StreamEvent[]?[((limit + ClosingRoom) / SegmentSize) + 1];
+        segments = new StreamEvent[]?[SegmentOf(limit + ClosingRoom) + 1];
         if (stream.Resumable)
         {
             grace = clock.CreateTimer(static state => ((LiveTurn)state!).GraceExpired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -64,7 +68,14 @@ internal sealed class LiveTurn : IDisposable
 
     public DateTimeOffset? EndedAt { get; private set; }
 
-    public StreamEvent this[int index] => segments[index / SegmentSize]![index % SegmentSize];
+    public StreamEvent this[int index]
+    {
+        get
+        {
+            var segment = SegmentOf(index);
+            return segments[segment]![index - SegmentStart(segment)];
+        }
+    }
 
     public void Append(StreamEvent streamEvent)
     {
@@ -247,8 +258,9 @@ internal sealed class LiveTurn : IDisposable
     private void Publish(StreamEvent streamEvent)
     {
         var index = published;
-        var segment = segments[index / SegmentSize] ??= new StreamEvent[SegmentSize];
-        segment[index % SegmentSize] = streamEvent;
+        var number = SegmentOf(index);
+        var segment = segments[number] ??= new StreamEvent[FirstSegmentSize << number];
+        segment[index - SegmentStart(number)] = streamEvent;
         // A full fence: the event is visible before the count, and the count before the waiter is read.
         Interlocked.Exchange(ref published, index + 1);
         if (Volatile.Read(ref signal) is not null)
@@ -256,6 +268,10 @@ internal sealed class LiveTurn : IDisposable
             Wake();
         }
     }
+
+    private static int SegmentOf(int index) => BitOperations.Log2((uint)(index >> FirstSegmentShift) + 1);
+
+    private static int SegmentStart(int segment) => FirstSegmentSize * ((1 << segment) - 1);
 
     private void Wake() => Interlocked.Exchange(ref signal, null)?.TrySetResult();
 
