@@ -12,8 +12,8 @@ internal sealed class LiveTurn : IDisposable
 {
     // Segment k holds FirstSegmentSize << k events, so a short turn (most are) allocates a few hundred bytes, not a
     // fixed block, and a long one still grows without copying what followers may be reading.
-    private const int FirstSegmentSize = 16;
     private const int FirstSegmentShift = 4;
+    private const int FirstSegmentSize = 1 << FirstSegmentShift;
 
     // Room past the limit for the events that close a stopped turn, so its followers always see its end.
     private const int ClosingRoom = 8;
