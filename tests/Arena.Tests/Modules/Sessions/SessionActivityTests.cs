@@ -67,7 +67,7 @@ public sealed class SessionActivityTests(ArenaApp app) : IClassFixture<ArenaApp>
         var session = await Create(erin, "deleted elsewhere");
         Assert.Equal(HttpStatusCode.OK, (await Stream(erin, session.Id)).StatusCode);
         // What another instance's delete leaves for this one: the row gone, nothing told to this process.
-        Assert.Equal(1, await Execute("DELETE FROM sessions.sessions WHERE id = @id", session.Id));
+        Assert.Equal(1, await Count("WITH gone AS (DELETE FROM sessions.sessions WHERE id = @id RETURNING 1) SELECT count(*) FROM gone", session.Id));
 
         // Remembered: this turn starts; the next activity write finds the session gone and removes the turns' rows.
         Assert.Equal(HttpStatusCode.OK, (await Stream(erin, session.Id)).StatusCode);
@@ -114,14 +114,6 @@ public sealed class SessionActivityTests(ArenaApp app) : IClassFixture<ArenaApp>
         // The whole stream, so that the turn has ended when the test goes on.
         await response.Content.ReadAsStringAsync();
         return response;
-    }
-
-    private async Task<int> Execute(string sql, Guid id)
-    {
-        await using var connection = new NpgsqlConnection(app.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new("id", id) } };
-        return await command.ExecuteNonQueryAsync();
     }
 
     private async Task<long> Count(string sql, Guid id)
