@@ -10,8 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Arena.Modules.Providers.Features;
 
 /// Streams one completion through the model's <see cref="IChatClient"/>. Resilience lives here, not in the SDKs:
-/// a failed attempt is retried with exponential backoff only while nothing has been yielded; one linked
-/// CancellationTokenSource serves as the first-chunk timeout and then, re-armed per update, as the idle timeout.
+/// a failed attempt is retried with exponential backoff only while nothing has been yielded; one
+/// <see cref="StreamDeadline"/> serves as the first-chunk timeout and then, moved on by every update, as the idle timeout.
 internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, ChatClientFactory clients, ILogger<StreamCompletionHandler> logger)
     : IStreamQueryHandler<StreamCompletion, CompletionUpdate>
 {
@@ -41,13 +41,13 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
             options.AdditionalProperties = new() { [MockChatClient.AnonymousProperty] = true };
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var deadline = new StreamDeadline(cancellationToken);
         var state = new CompletionState();
         for (var attempt = 0; ; attempt++)
         {
             var observation = new StreamObservation();
             var telemetry = ProviderTelemetry.Start(model);
-            deadline.CancelAfter(provider.FirstChunkTimeout);
+            deadline.Arm(provider.FirstChunkTimeout);
             ProviderError? error = null;
             await using (var updates = client.GetStreamingResponseAsync(messages, options, deadline.Token).GetAsyncEnumerator(deadline.Token))
             {
@@ -72,8 +72,16 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                         break;
                     }
 
-                    state.Received = true;
-                    deadline.CancelAfter(provider.IdleTimeout);
+                    if (state.Received)
+                    {
+                        deadline.Progress();
+                    }
+                    else
+                    {
+                        state.Received = true;
+                        deadline.Arm(provider.IdleTimeout);
+                    }
+
                     var update = updates.Current;
                     state.FinishReason = update.FinishReason ?? state.FinishReason;
                     state.ResponseModel ??= update.ModelId;
@@ -131,7 +139,7 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
                 && RetryDelay(provider, attempt, observation.RetryAfter) is { } delay)
             {
                 telemetry.End(state.ResponseModel, null, state.Usage, failure.Code);
-                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                deadline.Arm(Timeout.InfiniteTimeSpan);
                 LogRetry(logger, model.Id, failure.Code, attempt + 1, (long)delay.TotalMilliseconds);
                 await Task.Delay(delay, cancellationToken);
                 state.Reset();

@@ -168,6 +168,26 @@ public sealed class OpenAIStreamingTests : IClassFixture<ProvidersApp>
     }
 
     [Fact]
+    public async Task Stream_SlowerThanIdleTimeoutInTotalButNeverQuietThatLong_Completes()
+    {
+        // Each gap is well under the idle timeout; together they are twice as long, so a deadline counted from the first
+        // chunk instead of the last would cut this stream.
+        var gap = ProvidersApp.IdleTimeout / 3;
+        var pieces = Enumerable.Range(0, 6).Select(i => $"piece {i} ").ToList();
+        app.Upstream.Enqueue(FakeResponse.EventStream([
+            OpenAIStream.Role(),
+            .. pieces.SelectMany(piece => new[] { FakeFrame.Delay(gap), OpenAIStream.Content(piece) }),
+            OpenAIStream.Finish(),
+            OpenAIStream.Done,
+        ]));
+
+        var updates = await app.StreamAsync(ProvidersApp.OpenAIModel, "slowly");
+
+        Assert.Equal(string.Concat(pieces), Text(updates));
+        Assert.Equal(new CompletionFinished(FinishReason.Stop, null), updates[^1]);
+    }
+
+    [Fact]
     public async Task Stream_NoFirstChunkWithinTimeout_FailsTimeoutWithoutRetry()
     {
         app.Upstream.Enqueue(FakeResponse.EventStream(FakeFrame.Stall));
