@@ -1,33 +1,62 @@
 using System.Buffers;
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.AI;
+using OpenAI;
 
 // The physical-limit reference: the least an async relay can do for one compare request. POST /relay opens two
 // streams on the upstream (--upstream, an OpenAI-compatible base URL), parses their SSE and JSON as a real client
 // must, and merges the deltas as they arrive into one response in Arena's data protocol, one flush per event.
 // No database, no authentication, no gateway, no telemetry.
+// POST /relay-sdk does the same through what Arena is required to use instead of its own parsing: the official OpenAI SDK
+// behind Microsoft.Extensions.AI's IChatClient, set up as Arena sets it up (no retries, no network timeout). The
+// difference between the two is the cost of that requirement, measured apart from everything else Arena does.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 var upstream = new Uri(builder.Configuration["upstream"] ?? throw new ArgumentException("--upstream is required"));
-builder.Services.AddSingleton(new HttpClient(new SocketsHttpHandler
+var transport = new SocketsHttpHandler
 {
     MaxConnectionsPerServer = int.MaxValue,
     PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
     UseProxy = false,
-})
-{ BaseAddress = upstream, Timeout = Timeout.InfiniteTimeSpan });
+};
+var client = new HttpClient(transport, disposeHandler: false) { BaseAddress = upstream, Timeout = Timeout.InfiniteTimeSpan };
+var sdk = new OpenAIClient(new ApiKeyCredential("sk-bench-not-a-secret"), new OpenAIClientOptions
+{
+    Endpoint = upstream,
+    RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+    Transport = new HttpClientPipelineTransport(new HttpClient(transport, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }),
+    NetworkTimeout = Timeout.InfiniteTimeSpan,
+});
+var chats = new Dictionary<byte, IChatClient>
+{
+    [(byte)'a'] = sdk.GetChatClient("bench-a").AsIChatClient(),
+    [(byte)'b'] = sdk.GetChatClient("bench-b").AsIChatClient(),
+};
 var app = builder.Build();
 
-app.MapPost("/relay", async (HttpContext context, HttpClient client) =>
+app.MapPost("/relay", (HttpContext context) => Relay(context, (participant, prompt, events, aborted) =>
+    Produce(client, participant == 'a' ? "bench-a" : "bench-b", participant, prompt, events, aborted)));
+app.MapPost("/relay-sdk", (HttpContext context) => Relay(context, (participant, prompt, events, aborted) =>
+    ProduceThroughSdk(chats[participant], participant, prompt, events, aborted)));
+app.MapGet("/health", () => "ok");
+
+await app.StartAsync();
+Console.WriteLine("listening " + app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+await app.WaitForShutdownAsync();
+
+static async Task Relay(HttpContext context, Func<byte, string, ChannelWriter<(byte, string?)>, CancellationToken, Task> produce)
 {
     using var request = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
     var prompt = request.RootElement.TryGetProperty("prompt", out var text) ? text.GetString() ?? "" : "";
     var aborted = context.RequestAborted;
     var events = Channel.CreateUnbounded<(byte Participant, string? Content)>(new UnboundedChannelOptions { SingleReader = true });
-    var producers = Task.WhenAll(Produce(client, "bench-a", (byte)'a', prompt, events.Writer, aborted), Produce(client, "bench-b", (byte)'b', prompt, events.Writer, aborted));
+    var producers = Task.WhenAll(produce((byte)'a', prompt, events.Writer, aborted), produce((byte)'b', prompt, events.Writer, aborted));
     _ = producers.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
 
     var response = context.Response;
@@ -41,13 +70,20 @@ app.MapPost("/relay", async (HttpContext context, HttpClient client) =>
     }
 
     await producers;
-});
+}
 
-app.MapGet("/health", () => "ok");
+static async Task ProduceThroughSdk(IChatClient chat, byte participant, string prompt, ChannelWriter<(byte, string?)> events, CancellationToken aborted)
+{
+    await foreach (var update in chat.GetStreamingResponseAsync(prompt, cancellationToken: aborted))
+    {
+        if (update.Text is { Length: > 0 } content)
+        {
+            await events.WriteAsync((participant, content), aborted);
+        }
+    }
 
-await app.StartAsync();
-Console.WriteLine("listening " + app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-await app.WaitForShutdownAsync();
+    await events.WriteAsync((participant, null), aborted);
+}
 
 static async Task Produce(HttpClient client, string model, byte participant, string prompt, ChannelWriter<(byte, string?)> events, CancellationToken aborted)
 {

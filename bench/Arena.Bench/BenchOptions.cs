@@ -20,7 +20,7 @@ internal sealed record BenchOptions
 
     public string[] Scenarios { get; init; } = ["light", "sweep", "soak", "telemetry"];
 
-    public string[] Paths { get; init; } = ["relay", "direct", "gateway", "legacy", "legacy-raised"];
+    public string[] Paths { get; init; } = ["relay", "relay-sdk", "direct", "gateway", "legacy", "legacy-raised"];
 
     public int Chunks { get; init; } = 50;
 

@@ -12,6 +12,9 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 
     public const string TelemetryOff = "telemetry-off";
 
+    /// The reference, and the same relay reading its upstreams through the official OpenAI SDK as Arena must: no Arena.
+    public static bool IsRelay(string path) => path is "relay" or "relay-sdk";
+
     private readonly BenchToken token = new();
     private readonly BenchDatabase database = new(options.PostgresAdmin, options.DatabaseName);
 
@@ -38,10 +41,9 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
                 console.WriteLine(Report.Header);
             }
 
-            var arenaPaths = options.Paths.Where(path => path != "relay").ToArray();
             if (options.Scenarios.Contains("light"))
             {
-                foreach (var path in options.Paths.Where(path => path is "relay" or "direct" or "gateway"))
+                foreach (var path in options.Paths.Where(path => IsRelay(path) || path is "direct" or "gateway"))
                 {
                     points.Add(Print(await MeasureAsync("light", path, options.LightConcurrency, once: false)));
                 }
@@ -108,15 +110,15 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
         var streamLength = TimeSpan.FromMilliseconds(chunks * (double)interval);
         var participants = soak ? 1 : 2;
 
-        var before = path == "relay" ? default : await database.CountersAsync();
+        var before = IsRelay(path) ? default : await database.CountersAsync();
         await using var upstream = await StartUpstreamAsync(chunks, interval);
-        var server = path == "relay" ? await StartRelayAsync(upstream) : await StartArenaAsync($"{scenario}-{path}-{concurrency}", upstream, ArenaSettings(path));
+        var server = IsRelay(path) ? await StartRelayAsync(upstream) : await StartArenaAsync($"{scenario}-{path}-{concurrency}", upstream, ArenaSettings(path));
         using var load = new LoadGenerator(token.For("bench"));
         StreamTarget target;
         try
         {
-            target = path == "relay"
-                ? new StreamTarget(new Uri(server.Address, "/relay"), _ => JsonSerializer.SerializeToUtf8Bytes(new { prompt = options.Prompt }), null, null, 2)
+            target = IsRelay(path)
+                ? new StreamTarget(new Uri(server.Address, "/" + path), _ => JsonSerializer.SerializeToUtf8Bytes(new { prompt = options.Prompt }), null, null, 2)
                 : await ArenaTargetAsync(load.Http, server.Address, path, concurrency, soak ? "direct" : "compare", participants);
 
             // One stream first, so that start-up work (JIT, first connections) is not read as memory per stream.
@@ -175,7 +177,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
         var served = load.StartedStreams;
         await server.DisposeAsync();
         DatabasePerStream? perStream = null;
-        if (path != "relay")
+        if (!IsRelay(path))
         {
             var delta = await database.CountersAsync() - before;
             perStream = new DatabasePerStream(delta.Commits / (double)served, delta.Rollbacks / (double)served, delta.Inserted / (double)served,

@@ -56,7 +56,7 @@ internal static class Report
     }
 
     public static string Row(PointResult p) => string.Create(CultureInfo.InvariantCulture,
-        $"| {p.Scenario} | {p.Path} | {p.Concurrency} | {p.Streams} | {p.Errors + p.Unfinished} | {p.TtfeP50Ms:F1} / {p.TtfeP99Ms:F1} | {p.TotalP50Ms:F0} / {p.TotalP99Ms:F0} | {p.EventsPerSecond:F0} | {p.ServerCpuUsPerEvent:F0} | {p.ServerCores:F2} | {p.ServerTieringPercent:F1} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuUsPerEvent:F0}")} | {(p.Path == "relay" ? "—" : $"{p.PostgresCpuMsPerStream:F2} ({p.PostgresBenchBackendsCpuMsPerStream:F2})")} | {p.RssKbPerOpenStream:F0} | {p.ThreadsMin}–{p.ThreadsPeak} | {(p.Database is { } d ? $"{d.Commits:F1} / {d.Inserted:F1} / {d.Updated:F1}" : "—")} |")
+        $"| {p.Scenario} | {p.Path} | {p.Concurrency} | {p.Streams} | {p.Errors + p.Unfinished} | {p.TtfeP50Ms:F1} / {p.TtfeP99Ms:F1} | {p.TotalP50Ms:F0} / {p.TotalP99Ms:F0} | {p.EventsPerSecond:F0} | {p.ServerCpuUsPerEvent:F0} | {p.ServerCores:F2} | {p.ServerTieringPercent:F1} | {(BenchRunner.IsRelay(p.Path) ? "—" : $"{p.PostgresCpuUsPerEvent:F0}")} | {(BenchRunner.IsRelay(p.Path) ? "—" : $"{p.PostgresCpuMsPerStream:F2} ({p.PostgresBenchBackendsCpuMsPerStream:F2})")} | {p.RssKbPerOpenStream:F0} | {p.ThreadsMin}–{p.ThreadsPeak} | {(p.Database is { } d ? $"{d.Commits:F1} / {d.Inserted:F1} / {d.Updated:F1}" : "—")} |")
         + (p.ErrorSamples.Length > 0 ? $" {string.Join("; ", p.ErrorSamples)}" : "");
 
     public static BenchReport Build(DateTimeOffset started, BenchOptions options, List<PointResult> points, List<LimitsResult> limits)
@@ -90,6 +90,24 @@ internal static class Report
         text.AppendLine();
         var knees = string.Join(", ", report.Knees.Select(k => $"{k.Key} {Show(k.Value)}"));
         text.AppendLine(CultureInfo.InvariantCulture, $"Knee (largest C with p99 TTFE < {report.Options.KneeP99Ms} ms and no errors): {knees}");
+        foreach (var concurrency in new[] { 100, 500 })
+        {
+            PointResult? At(string path) => report.Points.FirstOrDefault(p => p.Scenario == "sweep" && p.Path == path && p.Concurrency == concurrency);
+            if (At("relay") is { } relay && At("relay-sdk") is { } sdk)
+            {
+                // What the required SDK costs by itself, so that the gateway's ratio splits into the SDK's share and Arena's.
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"CPU per event at C={concurrency}: relay {relay.ServerCpuUsPerEvent:F0} µs, relay through the official SDK {sdk.ServerCpuUsPerEvent:F0} µs ({sdk.ServerCpuUsPerEvent / relay.ServerCpuUsPerEvent:F2}×)");
+                if (At("gateway") is { } gateway)
+                {
+                    line += string.Create(CultureInfo.InvariantCulture,
+                        $", gateway {gateway.ServerCpuUsPerEvent:F0} µs ({gateway.ServerCpuUsPerEvent / relay.ServerCpuUsPerEvent:F2}× the relay, {gateway.ServerCpuUsPerEvent / sdk.ServerCpuUsPerEvent:F2}× the relay through the SDK)");
+                }
+
+                text.AppendLine(line);
+            }
+        }
+
         text.AppendLine();
         text.AppendLine("| target | goal | measured | met |");
         text.AppendLine("|---|---|---|---|");
