@@ -124,7 +124,7 @@ internal static class StoredTurnReplay
         return new StreamFinished(
             reply.Participant,
             metadata?.FinishReason ?? WireNames.Of(FinishReason.Stop),
-            metadata?.Usage is { } usage ? new TokenUsage(usage.PromptTokens, usage.CompletionTokens) : null,
+            metadata?.Usage is { } usage ? new TokenUsage(usage.PromptTokens, usage.CompletionTokens, usage.CacheReadTokens, usage.CacheWriteTokens, usage.ReasoningTokens) : null,
             metadata?.TtftMs,
             metadata?.DurationMs ?? 0,
             Stored: true);

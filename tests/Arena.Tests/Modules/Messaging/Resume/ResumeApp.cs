@@ -83,7 +83,7 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
     }
 
     /// A reply in four chunks with a pause after each, so that a test can read part of it and drop the connection.
-    public static FakeResponse Paced(string word, TimeSpan pause) => FakeResponse.EventStream(
+    public static FakeResponse Paced(string word, TimeSpan pause, FakeFrame? usage = null) => FakeResponse.EventStream(
         OpenAIStream.Role(),
         OpenAIStream.Content($"{word} one, "),
         FakeFrame.Delay(pause),
@@ -93,8 +93,26 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
         FakeFrame.Delay(pause),
         OpenAIStream.Content($"{word} four."),
         OpenAIStream.Finish(),
-        OpenAIStream.Usage(5, 4),
+        usage ?? OpenAIStream.Usage(5, 4),
         OpenAIStream.Done);
+
+    /// A usage chunk with the details OpenAI adds: cached prompt tokens and reasoning tokens.
+    public static FakeFrame DetailedUsage() => OpenAIStream.Data(new
+    {
+        id = "chatcmpl-usage",
+        @object = "chat.completion.chunk",
+        created = 1,
+        model = "gpt-test",
+        choices = Array.Empty<object>(),
+        usage = new
+        {
+            prompt_tokens = 5,
+            completion_tokens = 4,
+            total_tokens = 9,
+            prompt_tokens_details = new { cached_tokens = 3 },
+            completion_tokens_details = new { reasoning_tokens = 2 },
+        },
+    });
 
     public static HttpRequestMessage ResumableRequest(Guid sessionId, string content, bool resumable = true)
     {

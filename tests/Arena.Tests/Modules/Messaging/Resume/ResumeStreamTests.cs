@@ -42,7 +42,7 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
     {
         using var client = app.Hasty("resume-stored");
         var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
-        app.Server.Enqueue(ResumeApp.Paced("left", Pause), ResumeApp.Paced("right", Pause));
+        app.Server.Enqueue(ResumeApp.Paced("left", Pause, ResumeApp.DetailedUsage()), ResumeApp.Paced("right", Pause));
 
         var before = await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Count"));
         await StreamReplyTests.WaitForEndAsync(client, session, "a");
@@ -57,9 +57,10 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         var after = await SseEvent.ReadAllAsync(new StreamReader(await response.Content.ReadAsStreamAsync()));
         await AssertWholeTurnAsync(client, session, [.. before, .. after]);
 
-        // The whole turn, from the first Host's memory and from the second's rows, is the same bytes.
+        // The whole turn, from the first Host's memory and from the second's rows, is the same bytes, usage details included.
         var fromMemory = await client.GetStringAsync($"/api/sessions/{session}/stream");
         var fromRows = await second.GetStringAsync($"/api/sessions/{session}/stream");
+        Assert.Contains("\"cache_read_tokens\":3", fromRows);
         Assert.Equal(fromMemory, fromRows);
     }
 
