@@ -16,7 +16,8 @@ namespace Arena.Modules.Messaging.Persistence;
 internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<BackgroundSaves> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, Slot> slots = new();
-    private readonly ConcurrentQueue<(Guid MessageId, ReplyPositions Positions)> positions = new();
+    // A turn's replies stay together, so that one flush stores all of them or none.
+    private readonly ConcurrentQueue<(Dictionary<Guid, ReplyPositions> Turn, TaskCompletionSource<bool> Stored)> positions = new();
     private bool failing;
 
     public Slot Track(Guid messageId)
@@ -26,14 +27,14 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
         return slot;
     }
 
-    /// Queues an ended turn's positions for the next flush. Until then a resume is served from the turn in memory; a crash
-    /// in between only makes a resume from the stored rows start the turn over, which its clients are told to expect.
-    public void SavePositions(Dictionary<Guid, ReplyPositions> turn)
+    /// Queues an ended turn's positions for the next flush; the task says whether they were stored (false: a failed save
+    /// dropped them). Until then a resume is served from the turn in memory; a crash in between only makes a resume from
+    /// the stored rows start the turn over, which its clients are told to expect.
+    public Task<bool> SavePositions(Dictionary<Guid, ReplyPositions> turn)
     {
-        foreach (var (messageId, replyPositions) in turn)
-        {
-            positions.Enqueue((messageId, replyPositions));
-        }
+        var stored = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        positions.Enqueue((turn, stored));
+        return stored.Task;
     }
 
     /// Saves every reply whose content changed since its last save and the queued positions, in one round trip.
@@ -54,10 +55,16 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
         }
 
         List<(Guid MessageId, string Positions)>? ended = null;
+        List<TaskCompletionSource<bool>>? waiting = null;
         // All of them: a failed save drops them, so the queue holds one interval's turns at most and never builds a backlog.
         while (positions.TryDequeue(out var queued))
         {
-            (ended ??= []).Add((queued.MessageId, queued.Positions.Serialize()));
+            foreach (var (messageId, replyPositions) in queued.Turn)
+            {
+                (ended ??= []).Add((messageId, replyPositions.Serialize()));
+            }
+
+            (waiting ??= []).Add(queued.Stored);
         }
 
         if (due is null && ended is null)
@@ -85,6 +92,8 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
                 failing = false;
                 LogRecovered(logger);
             }
+
+            Settle(waiting, true);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -101,6 +110,8 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
             {
                 Interlocked.CompareExchange(ref slot.Copy, content, null);
             }
+
+            Settle(waiting, false);
         }
     }
 
@@ -110,6 +121,14 @@ internal sealed partial class BackgroundSaves(MessageRows rows, TimeProvider clo
         while (await tick.WaitForNextTickAsync(stoppingToken))
         {
             await FlushAsync(stoppingToken);
+        }
+    }
+
+    private static void Settle(List<TaskCompletionSource<bool>>? waiting, bool stored)
+    {
+        foreach (var turn in waiting ?? [])
+        {
+            turn.TrySetResult(stored);
         }
     }
 

@@ -183,6 +183,34 @@ internal sealed class LiveTurn : IDisposable
         return positions;
     }
 
+    /// Whether the stored rows, once the turn's positions are saved, rebuild exactly these events (see
+    /// <c>StoredTurnReplay</c>): each reply started, streamed text and finished with its row final, and nothing else
+    /// happened (the positions leave out reasoning and tool calls, and a failure's row may say it differently).
+    public bool ReplaysFromRows()
+    {
+        if (Overflowed)
+        {
+            return false;
+        }
+
+        var finishedStored = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            switch (this[i])
+            {
+                case StreamStarted or StreamDelta:
+                    break;
+                case StreamFinished { Stored: true }:
+                    finishedStored++;
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return finishedStored == replies.Length;
+    }
+
     public void Stop()
     {
         try

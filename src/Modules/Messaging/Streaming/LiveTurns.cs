@@ -8,9 +8,9 @@ using Microsoft.Extensions.Options;
 
 namespace Arena.Modules.Messaging.Streaming;
 
-/// The turns this process generates, one per session (the database allows one streaming turn per session), kept for
-/// <see cref="MessagingOptions.LiveTurnRetention"/> after they end so that a resume right after a drop replays their exact
-/// events from memory.
+/// The turns this process generates, one per session (the database allows one streaming turn per session), kept after
+/// they end so that a resume right after a drop replays their exact events from memory: until the rows replay them just
+/// as exactly (see <see cref="LiveTurn.ReplaysFromRows"/>), or for <see cref="MessagingOptions.LiveTurnRetention"/>.
 internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundSaves saves, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<LiveTurns> logger)
 {
     private readonly ConcurrentDictionary<Guid, LiveTurn> turns = new();
@@ -35,21 +35,18 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundS
     public List<LiveTurn> Running() => [.. turns.Values.Where(turn => !turn.IsEnded)];
 
     /// Ends the turn's life in this process: its followers see the end, its positions are queued to be stored with its rows
-    /// (so that a resume from the database continues exactly), and it is forgotten after the live retention window.
+    /// (so that a resume from the database continues exactly), and it is forgotten once they are stored if the rows then
+    /// replay it exactly, else after the live retention window.
     public void Complete(LiveTurn turn)
     {
         turn.Close();
-        if (turn.Positions() is { Count: > 0 } positions)
-        {
-            saves.SavePositions(positions);
-        }
-
+        var stored = turn.Positions() is { Count: > 0 } positions ? saves.SavePositions(positions) : null;
         turn.MarkEnded(clock.GetUtcNow());
         // Without the request's execution context: the wait would keep it, and with it the request's activities, log
         // scopes and user, alive for the whole retention window.
         using (ExecutionContext.SuppressFlow())
         {
-            _ = ForgetLaterAsync(turn);
+            _ = ForgetLaterAsync(turn, turn.ReplaysFromRows() ? stored : null);
         }
     }
 
@@ -80,10 +77,23 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundS
         }
     });
 
-    private async Task ForgetLaterAsync(LiveTurn turn)
+    private async Task ForgetLaterAsync(LiveTurn turn, Task<bool>? stored)
     {
         var settings = options.Value;
-        await Task.Delay(settings.LiveTurnRetention < settings.ResumeRetention ? settings.LiveTurnRetention : settings.ResumeRetention, clock);
+        var retention = settings.LiveTurnRetention < settings.ResumeRetention ? settings.LiveTurnRetention : settings.ResumeRetention;
+        var since = clock.GetTimestamp();
+        if (stored is not null)
+        {
+            await ((Task)stored).WaitAsync(retention, clock).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        // An ended turn keeps every event it sent, and under load held turns are most of the heap: once its rows replay it
+        // exactly, they serve a resume as well as memory does.
+        if (stored is not { IsCompletedSuccessfully: true, Result: true } && retention - clock.GetElapsedTime(since) is { Ticks: > 0 } rest)
+        {
+            await Task.Delay(rest, clock);
+        }
+
         if (turns.TryRemove(new KeyValuePair<Guid, LiveTurn>(turn.SessionId, turn)))
         {
             turn.Dispose();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Arena.Tests.Modules.Messaging.Resume;
 
 /// The turn's event buffer grows in segments of doubling size; every position must still read back the event stored there.
+/// An ended turn says whether its stored rows would replay it exactly, so that it can leave memory once they are stored.
 public sealed class LiveTurnTests : IDisposable
 {
     private readonly ServiceProvider services;
@@ -56,6 +57,57 @@ public sealed class LiveTurnTests : IDisposable
         Assert.Equal(1, turn.Close());
         Assert.Equal(41, turn.Count);
         Assert.Equal(Participant.A, Assert.IsType<StreamFailed>(turn[40]).Participant);
+    }
+
+    [Fact]
+    public void ReplaysFromRows_OnlyTextFinishedAndStored_True()
+    {
+        using var turn = NewTurn(limit: 100);
+        AppendReply(turn, new StreamFinished(Participant.A, "stop", null, 5, 50, Stored: true));
+        turn.Close();
+
+        Assert.True(turn.ReplaysFromRows());
+    }
+
+    public static TheoryData<string> WhatTheRowsCannotReplay => ["not stored", "reasoning", "tool call", "failed", "stopped", "overflowed"];
+
+    [Theory]
+    [MemberData(nameof(WhatTheRowsCannotReplay))]
+    public void ReplaysFromRows_AnythingTheRowsReplayDifferently_False(string what)
+    {
+        using var turn = NewTurn(limit: what == "overflowed" ? 2 : 100);
+        turn.Append(new StreamStarted(Participant.A, Guid.CreateVersion7(), "mock"));
+        turn.Append(new StreamDelta(Participant.A, "one "));
+        switch (what)
+        {
+            case "reasoning":
+                turn.Append(new StreamReasoning(Participant.A, "thinking"));
+                break;
+            case "tool call":
+                turn.Append(new StreamToolCall(Participant.A, "call_1", "lookup", "{}"));
+                break;
+            case "failed":
+                turn.Append(new StreamFailed(Participant.A, "provider_error", "The provider failed."));
+                break;
+        }
+
+        turn.Append(new StreamDelta(Participant.A, "two"));
+        if (what != "stopped")
+        {
+            turn.Append(new StreamFinished(Participant.A, "stop", null, 5, 50, Stored: what != "not stored"));
+        }
+
+        turn.Close();
+
+        Assert.False(turn.ReplaysFromRows());
+    }
+
+    private static void AppendReply(LiveTurn turn, StreamFinished finished)
+    {
+        turn.Append(new StreamStarted(Participant.A, Guid.CreateVersion7(), "mock"));
+        turn.Append(new StreamDelta(Participant.A, "one "));
+        turn.Append(new StreamDelta(Participant.A, "two"));
+        turn.Append(finished);
     }
 
     private LiveTurn NewTurn(int limit)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Arena.Modules.Messaging.Streaming;
 using Arena.Tests.Support;
 using Arena.Tests.Support.FakeUpstreams;
 using Microsoft.AspNetCore.Hosting;
@@ -118,6 +119,19 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
     {
         var body = JsonSerializer.Serialize(new { session_id = sessionId, messages = new[] { new { role = "user", content } }, resumable });
         return new HttpRequestMessage(HttpMethod.Post, "/api/messages/stream?protocol=sse") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+    }
+
+    /// Waits until the first Host no longer holds the session's ended turn in memory.
+    public async Task WaitUntilForgottenAsync(Guid sessionId)
+    {
+        var turns = Services.GetRequiredService<LiveTurns>();
+        // Well under the 30 s retention, so that only storing the positions lets the turn go in time.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (turns.Find(sessionId) is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the ended turn was never dropped from memory");
+            await Task.Delay(20);
+        }
     }
 
     public async Task WaitForPositionsAsync(Guid sessionId, int replies)

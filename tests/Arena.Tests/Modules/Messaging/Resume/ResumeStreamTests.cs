@@ -45,6 +45,9 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         app.Server.Enqueue(ResumeApp.Paced("left", Pause, ResumeApp.DetailedUsage()), ResumeApp.Paced("right", Pause));
 
         var before = await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Count"));
+        // The whole turn as the first Host's memory serves it: followed from the start while it still runs, since an
+        // ended turn whose rows replay it is dropped from memory once they are stored.
+        var fromMemory = client.GetStringAsync($"/api/sessions/{session}/stream");
         await StreamReplyTests.WaitForEndAsync(client, session, "a");
         await StreamReplyTests.WaitForEndAsync(client, session, "b");
         await app.WaitForPositionsAsync(session, 2);
@@ -58,10 +61,13 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         await AssertWholeTurnAsync(client, session, [.. before, .. after]);
 
         // The whole turn, from the first Host's memory and from the second's rows, is the same bytes, usage details included.
-        var fromMemory = await client.GetStringAsync($"/api/sessions/{session}/stream");
         var fromRows = await second.GetStringAsync($"/api/sessions/{session}/stream");
         Assert.Contains("\"cache_read_tokens\":3", fromRows);
-        Assert.Equal(fromMemory, fromRows);
+        Assert.Equal(await fromMemory, fromRows);
+
+        // Its rows replay it exactly, so the first Host no longer holds it either.
+        await app.WaitUntilForgottenAsync(session);
+        Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
     }
 
     [Fact]
