@@ -12,6 +12,7 @@ internal sealed class StreamDeadline : IDisposable
     private readonly ITimer timer;
     private long lastProgress;
     private TimeSpan limit = Timeout.InfiniteTimeSpan;
+    private bool disposed;
 
     public StreamDeadline(CancellationToken cancellationToken)
     {
@@ -43,6 +44,12 @@ internal sealed class StreamDeadline : IDisposable
 
     public void Dispose()
     {
+        // Under the lock, so that a check running now does not re-arm a disposed timer (which would throw on the timer's thread).
+        lock (gate)
+        {
+            disposed = true;
+        }
+
         timer.Dispose();
         source.Dispose();
     }
@@ -51,7 +58,7 @@ internal sealed class StreamDeadline : IDisposable
     {
         lock (gate)
         {
-            if (limit == Timeout.InfiniteTimeSpan)
+            if (disposed || limit == Timeout.InfiniteTimeSpan)
             {
                 return;
             }
