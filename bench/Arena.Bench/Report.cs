@@ -205,7 +205,7 @@ internal static class Report
         var streamingKnee = knees.GetValueOrDefault("direct");
         var legacyKnee = knees.GetValueOrDefault("legacy");
         targets.Add(new("legacy knee vs streaming's (direct)", "≥ 10× below",
-            $"legacy {Show(legacyKnee)} vs streaming {Show(streamingKnee)}",
+            knees.ContainsKey("legacy") && knees.ContainsKey("direct") ? $"legacy {Show(legacyKnee)} vs streaming {Show(streamingKnee)}" : "not measured",
             streamingKnee is { } s && knees.ContainsKey("legacy") ? (legacyKnee ?? 0) * 10 <= s : null));
         targets.Add(TelemetryCost(points));
         return targets;
