@@ -92,13 +92,12 @@ internal static class Report
         text.AppendLine(CultureInfo.InvariantCulture, $"Knee (largest C with p99 TTFE < {report.Options.KneeP99Ms} ms and no errors): {knees}");
         foreach (var concurrency in new[] { 100, 500 })
         {
-            PointResult? At(string path) => report.Points.FirstOrDefault(p => p.Scenario == "sweep" && p.Path == path && p.Concurrency == concurrency);
-            if (At("relay") is { } relay && At("relay-sdk") is { } sdk)
+            if (SweepPoint(report.Points, "relay", concurrency) is { } relay && SweepPoint(report.Points, "relay-sdk", concurrency) is { } sdk)
             {
                 // What the required SDK costs by itself, so that the gateway's ratio splits into the SDK's share and Arena's.
                 var line = string.Create(CultureInfo.InvariantCulture,
                     $"CPU per event at C={concurrency}: relay {relay.ServerCpuUsPerEvent:F0} µs, relay through the official SDK {sdk.ServerCpuUsPerEvent:F0} µs ({sdk.ServerCpuUsPerEvent / relay.ServerCpuUsPerEvent:F2}×)");
-                if (At("gateway") is { } gateway)
+                if (SweepPoint(report.Points, "gateway", concurrency) is { } gateway)
                 {
                     line += string.Create(CultureInfo.InvariantCulture,
                         $", gateway {gateway.ServerCpuUsPerEvent:F0} µs ({gateway.ServerCpuUsPerEvent / relay.ServerCpuUsPerEvent:F2}× the relay, {gateway.ServerCpuUsPerEvent / sdk.ServerCpuUsPerEvent:F2}× the relay through the SDK)");
@@ -146,17 +145,19 @@ internal static class Report
         return text.ToString();
     }
 
+    private static PointResult? SweepPoint(IEnumerable<PointResult> points, string path, int concurrency) =>
+        points.FirstOrDefault(p => p.Scenario == "sweep" && p.Path == path && p.Concurrency == concurrency);
+
     private static int? Knee(List<PointResult> points, string path, double p99Ms) =>
         points.Where(p => p.Path == path && !p.Failed && p.Streams > 0 && p.TtfeP99Ms < p99Ms).Select(p => (int?)p.Concurrency).Max();
 
     private static List<TargetResult> Targets(List<PointResult> points, Dictionary<string, int?> knees)
     {
-        PointResult? At(string scenario, string path, int concurrency) => points.FirstOrDefault(p => p.Scenario == scenario && p.Path == path && p.Concurrency == concurrency);
         var targets = new List<TargetResult>();
         foreach (var concurrency in new[] { 100, 500 })
         {
-            var relay = At("sweep", "relay", concurrency);
-            var gateway = At("sweep", "gateway", concurrency);
+            var relay = SweepPoint(points, "relay", concurrency);
+            var gateway = SweepPoint(points, "gateway", concurrency);
             targets.Add(relay is null || gateway is null
                 ? new($"server CPU per delivered event at C={concurrency}, gateway vs relay", "≤ 1.5×", "not both measured", null)
                 : Ratio($"server CPU per delivered event at C={concurrency}, gateway vs relay", gateway.ServerCpuUsPerEvent, relay.ServerCpuUsPerEvent, 1.5, "µs"));
@@ -182,7 +183,7 @@ internal static class Report
             targets.Add(new("added time to first event at light load, gateway over relay", "≤ 2 ms p50 / 10 ms p99", "not measured", null));
         }
 
-        var gateway100 = At("sweep", "gateway", 100);
+        var gateway100 = SweepPoint(points, "gateway", 100);
         targets.Add(gateway100 is null
             ? new("PostgreSQL CPU per compare stream (gateway, C=100)", "≤ 1 ms", "not measured", null)
             : new("PostgreSQL CPU per compare stream (gateway, C=100)", "≤ 1 ms",
