@@ -16,6 +16,13 @@ internal static class SessionsPersistence
         return options;
     }
 
+    private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, NpgsqlDataSource dataSource)
+    {
+        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", SessionsDbContext.Schema))
+            .UseSnakeCaseNamingConvention();
+        return options;
+    }
+
     /// A request waits on the database for seconds, not Npgsql's 15 s to connect and 30 s per command: an unreachable or
     /// hung database then answers 503 while the client is still there. Migrations set their own, longer timeout.
     private static string ForRequests(string connectionString, IConfiguration configuration) =>
@@ -37,7 +44,10 @@ internal static class SessionsPersistence
 
     public static void AddSessionsPersistence(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddDbContextPool<SessionsDbContext>((services, options) =>
+        // One pool for EF and the plain statements run before every turn, so that the pool cap holds for both. Those take
+        // the data source, not a context: a context injected into the turn's handler stayed leased for the whole stream,
+        // and past the context pool's 1,024 every stream built a context of its own.
+        builder.Services.AddKeyedSingleton(SessionsDbContext.Schema, (services, _) =>
         {
             var configuration = services.GetRequiredService<IConfiguration>();
             var connectionString = configuration.GetConnectionString("Sessions") ?? configuration.GetConnectionString("Arena");
@@ -46,8 +56,10 @@ internal static class SessionsPersistence
                 throw new InvalidOperationException("ConnectionStrings:Arena is not set. Run ./scripts/run.sh, or set ConnectionStrings__Arena to a PostgreSQL connection string.");
             }
 
-            Configure(options, ForRequests(connectionString, configuration));
+            return new NpgsqlDataSourceBuilder(ForRequests(connectionString, configuration)) { Name = "sessions" }.Build();
         });
+        builder.Services.AddDbContextPool<SessionsDbContext>((services, options) =>
+            Configure(options, services.GetRequiredKeyedService<NpgsqlDataSource>(SessionsDbContext.Schema)));
         builder.Services.AddHealthChecks().AddDbContextCheck<SessionsDbContext>("sessions-db", tags: ["ready"]);
         builder.Services.AddHostedService<SessionsMigrator>();
     }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Arena.Modules.Sessions.Contracts;
 using Arena.Modules.Sessions.Persistence;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,7 +20,7 @@ namespace Arena.Modules.Sessions.Features;
 /// session just before it was forgotten and inserted its rows just after. A list or a read of the owner's sessions first
 /// writes that owner's queue, so an owner sees their own activity at once on this instance; other instances see it within
 /// the interval.
-internal sealed partial class SessionActivity(IServiceScopeFactory scopes, TimeProvider clock, ILogger<SessionActivity> logger) : BackgroundService
+internal sealed partial class SessionActivity(IServiceScopeFactory scopes, [FromKeyedServices(SessionsDbContext.Schema)] NpgsqlDataSource database, TimeProvider clock, ILogger<SessionActivity> logger) : BackgroundService
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
@@ -102,37 +101,27 @@ internal sealed partial class SessionActivity(IServiceScopeFactory scopes, TimeP
         List<Guid>? gone = null;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<SessionsDbContext>();
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            try
+            await using var batch = database.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(RecordSessionActivityHandler.WithoutFlushWaitSql));
+            // One keyed statement per session: a join against an array may be planned as a scan of the whole table.
+            foreach (var (sessionId, _, at) in due)
             {
-                await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(RecordSessionActivityHandler.WithoutFlushWaitSql));
-                // One keyed statement per session: a join against an array may be planned as a scan of the whole table.
-                foreach (var (sessionId, _, at) in due)
-                {
-                    var update = new NpgsqlBatchCommand(MoveSql);
-                    update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
-                    update.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
-                    batch.BatchCommands.Add(update);
-                }
+                var update = new NpgsqlBatchCommand(MoveSql);
+                update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+                update.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+                batch.BatchCommands.Add(update);
+            }
 
-                await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                foreach (var (sessionId, _, _) in due)
                 {
-                    foreach (var (sessionId, _, _) in due)
+                    await reader.NextResultAsync(cancellationToken);
+                    if (!await reader.ReadAsync(cancellationToken))
                     {
-                        await reader.NextResultAsync(cancellationToken);
-                        if (!await reader.ReadAsync(cancellationToken))
-                        {
-                            (gone ??= []).Add(sessionId);
-                        }
+                        (gone ??= []).Add(sessionId);
                     }
                 }
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
             }
 
             if (failing)
