@@ -78,10 +78,11 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     private const string StreamingSql = "SELECT EXISTS (SELECT 1 FROM messaging.messages WHERE session_id = $1 AND status = 'streaming')";
 
-    // The replies of the session's newest user message: the last turn, ended or not.
+    // The replies of the session's newest user message: the last turn, ended or not. The session's own condition is what
+    // lets the outer read use the session index; parent_id has none, and alone it read the whole table.
     private const string LatestTurnSql =
         "SELECT id, participant, model, content, status, metadata, stream_host_id, updated_at, stream_positions FROM messaging.messages " +
-        "WHERE parent_id = (SELECT id FROM messaging.messages WHERE session_id = $1 AND role = 'user' ORDER BY created_at DESC LIMIT 1) " +
+        "WHERE session_id = $1 AND parent_id = (SELECT id FROM messaging.messages WHERE session_id = $1 AND role = 'user' ORDER BY created_at DESC LIMIT 1) " +
         "ORDER BY participant";
 
     /// Loads the session's history and inserts the new turn in one round trip, unless a stream already runs on the
