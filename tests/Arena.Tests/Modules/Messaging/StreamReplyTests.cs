@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -32,6 +33,22 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
         expected.Append($"ad:{{\"finishReason\":\"stop\",\"usage\":{{\"promptTokens\":{usage.GetProperty("prompt_tokens").GetInt64()},\"completionTokens\":{usage.GetProperty("completion_tokens").GetInt64()},\"cacheReadTokens\":null,\"cacheWriteTokens\":null,\"reasoningTokens\":null}},\"stored\":true}}\n");
         Assert.Equal(expected.ToString(), body);
         Assert.Contains("café", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamMessage_EndingLongBeforeTheKeepAliveInterval_EndsTheResponseAtOnce()
+    {
+        using var client = app.As("keep-alive-ends");
+        var session = await app.CreateSessionAsync(client, MessagingApp.Fast);
+        var watch = Stopwatch.StartNew();
+
+        var (response, body) = await MessagingApp.StreamAsync(client, session, "Hello", protocol: "sse");
+
+        // The keep-alive waits 15 s here and the stream's end cancels that wait; a wait that outlived its cancellation
+        // would hold the response open until the interval passed.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("event: done\ndata: {}\n\n", body, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"The response took {watch.Elapsed}.");
     }
 
     [Fact]

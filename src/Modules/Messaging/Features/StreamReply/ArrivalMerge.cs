@@ -66,7 +66,13 @@ internal sealed class ArrivalMerge(ParticipantRun run, TimeProvider clock, IOpti
                     idle = TimeSpan.Zero;
                 }
 
-                await Task.Delay(interval - idle, clock, cancellationToken);
+                // Every stream ends this wait by cancelling it: without the throw, a healthy server's exception count
+                // (dotnet.exceptions on the dashboards) is not one TaskCanceledException per stream.
+                await Task.Delay(interval - idle, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
