@@ -4,9 +4,18 @@ using System.Text.Json.Serialization;
 namespace Arena.Modules.Messaging.Domain;
 
 /// Where one reply's events sat in its turn's stream, by SSE id: its start, each delta as [id, end offset in the stored
-/// content], its error and its finish (when it had them), and the turn's closing <c>done</c>. With it, the stored row
-/// rebuilds exactly the events a client saw live, so a resume from the database continues after any id.
-internal sealed record ReplyPositions(long Start, long[][] Deltas, long? Error, long? End, long Done)
+/// content], each reasoning chunk as [id, end offset in the stored reasoning], each tool call's id in the order the row's
+/// metadata lists the calls, its error and its finish (when it had them), and the turn's closing <c>done</c>. With it,
+/// the stored row rebuilds exactly the events a client saw live, so a resume from the database continues after any id.
+/// Rows stored before reasoning and tool calls had positions have neither field; their replay leaves those events out.
+internal sealed record ReplyPositions(
+    long Start,
+    long[][] Deltas,
+    long? Error,
+    long? End,
+    long Done,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long[][]? Reasoning = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long[]? ToolCalls = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
     {

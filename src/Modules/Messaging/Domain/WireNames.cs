@@ -39,4 +39,7 @@ internal static class WireNames
         MessageStatus.ToolCalls => "tool_calls",
         _ => "interrupted",
     };
+
+    /// A stored status, whichever way the row spells it (<c>tool_calls</c> as written now, <c>toolcalls</c> by older rows).
+    public static MessageStatus StatusOf(string stored) => Enum.Parse<MessageStatus>(stored.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true);
 }

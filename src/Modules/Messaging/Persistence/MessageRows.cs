@@ -74,14 +74,14 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     private const string PositionsSql = "UPDATE messaging.messages SET stream_positions = $2::jsonb WHERE id = $1";
 
-    internal sealed record StoredReply(Guid Id, Participant Participant, string Model, string Content, MessageStatus Status, string? Metadata, Guid? StreamHostId, DateTimeOffset UpdatedAt, string? Positions);
+    internal sealed record StoredReply(Guid Id, Participant Participant, string Model, string Content, string? Reasoning, MessageStatus Status, string? Metadata, Guid? StreamHostId, DateTimeOffset UpdatedAt, string? Positions);
 
     private const string StreamingSql = "SELECT EXISTS (SELECT 1 FROM messaging.messages WHERE session_id = $1 AND status = 'streaming')";
 
     // The replies of the session's newest user message: the last turn, ended or not. The session's own condition is what
     // lets the outer read use the session index; parent_id has none, and alone it read the whole table.
     private const string LatestTurnSql =
-        "SELECT id, participant, model, content, status, metadata, stream_host_id, updated_at, stream_positions FROM messaging.messages " +
+        "SELECT id, participant, model, content, reasoning, status, metadata, stream_host_id, updated_at, stream_positions FROM messaging.messages " +
         "WHERE session_id = $1 AND parent_id = (SELECT id FROM messaging.messages WHERE session_id = $1 AND role = 'user' ORDER BY created_at DESC LIMIT 1) " +
         "ORDER BY participant";
 
@@ -245,11 +245,12 @@ internal sealed class MessageRows(NpgsqlDataSource database)
                 reader.GetString(1) == "a" ? Participant.A : Participant.B,
                 reader.GetString(2),
                 reader.GetString(3),
-                Enum.Parse<MessageStatus>(reader.GetString(4), ignoreCase: true),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetGuid(6),
-                reader.GetFieldValue<DateTimeOffset>(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8)));
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                WireNames.StatusOf(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetGuid(7),
+                reader.GetFieldValue<DateTimeOffset>(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
 
         return replies;

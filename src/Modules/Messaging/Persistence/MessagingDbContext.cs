@@ -34,7 +34,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.Id).ValueGeneratedNever();
         message.Property(m => m.Role).HasConversion(r => r.ToString().ToLowerInvariant(), v => Enum.Parse<MessageRole>(v, true)).HasMaxLength(16);
         // The same spelling as the hot path's plain SQL writes (tool_calls), read back whichever way an older row spelled it.
-        message.Property(m => m.Status).HasConversion(s => WireNames.Of(s), v => Enum.Parse<MessageStatus>(v.Replace("_", string.Empty, StringComparison.Ordinal), true)).HasMaxLength(16);
+        message.Property(m => m.Status).HasConversion(s => WireNames.Of(s), v => WireNames.StatusOf(v)).HasMaxLength(16);
         message.Property(m => m.Participant).HasConversion(p => p.ToString()!.ToLowerInvariant(), v => Enum.Parse<Participant>(v, true)).HasMaxLength(1);
         message.Property(m => m.Model).HasMaxLength(200);
         message.Property(m => m.Metadata).HasColumnType("jsonb");

@@ -148,25 +148,31 @@ internal sealed class LiveTurn : IDisposable
         }
 
         var count = Count;
-        var byParticipant = new Dictionary<Participant, (long Start, List<long[]> Deltas, long? Error, long? End, long Length)>();
+        var byParticipant = new Dictionary<Participant, ReplyTrace>();
         for (var i = 0; i < count; i++)
         {
             long id = i + 1;
             switch (this[i])
             {
                 case StreamStarted started:
-                    byParticipant[started.Participant] = (id, [], null, null, 0);
+                    byParticipant[started.Participant] = new ReplyTrace(id);
                     break;
                 case StreamDelta delta when byParticipant.TryGetValue(delta.Participant, out var reply):
-                    var end = reply.Length + delta.Content.Length;
-                    reply.Deltas.Add([id, end]);
-                    byParticipant[delta.Participant] = reply with { Length = end };
+                    reply.ContentLength += delta.Content.Length;
+                    reply.Deltas.Add([id, reply.ContentLength]);
+                    break;
+                case StreamReasoning thought when byParticipant.TryGetValue(thought.Participant, out var reply):
+                    reply.ReasoningLength += thought.Content.Length;
+                    (reply.Reasoning ??= []).Add([id, reply.ReasoningLength]);
+                    break;
+                case StreamToolCall call when byParticipant.TryGetValue(call.Participant, out var reply):
+                    (reply.ToolCalls ??= []).Add(id);
                     break;
                 case StreamFailed failed when byParticipant.TryGetValue(failed.Participant, out var reply):
-                    byParticipant[failed.Participant] = reply with { Error = id };
+                    reply.Error = id;
                     break;
                 case StreamFinished done when byParticipant.TryGetValue(done.Participant, out var reply):
-                    byParticipant[done.Participant] = reply with { End = id };
+                    reply.End = id;
                     break;
             }
         }
@@ -176,7 +182,7 @@ internal sealed class LiveTurn : IDisposable
         {
             if (byParticipant.TryGetValue(participant, out var reply))
             {
-                positions[messageId] = new ReplyPositions(reply.Start, [.. reply.Deltas], reply.Error, reply.End, count + 1);
+                positions[messageId] = new ReplyPositions(reply.Start, [.. reply.Deltas], reply.Error, reply.End, count + 1, reply.Reasoning?.ToArray(), reply.ToolCalls?.ToArray());
             }
         }
 
@@ -184,8 +190,8 @@ internal sealed class LiveTurn : IDisposable
     }
 
     /// Whether the stored rows, once the turn's positions are saved, rebuild exactly these events (see
-    /// <c>StoredTurnReplay</c>): each reply started, streamed text and finished with its row final, and nothing else
-    /// happened (the positions leave out reasoning and tool calls, and a failure's row may say it differently).
+    /// <c>StoredTurnReplay</c>): each reply started, streamed its text, reasoning and tool calls and finished with its row
+    /// final, and nothing else happened (a failure's row may word it differently, and a stop's events are the turn's own).
     public bool ReplaysFromRows()
     {
         if (Overflowed)
@@ -198,7 +204,7 @@ internal sealed class LiveTurn : IDisposable
         {
             switch (this[i])
             {
-                case StreamStarted or StreamDelta:
+                case StreamStarted or StreamDelta or StreamReasoning or StreamToolCall:
                     break;
                 case StreamFinished { Stored: true }:
                     finishedStored++;
@@ -314,5 +320,25 @@ internal sealed class LiveTurn : IDisposable
         }
 
         Stop();
+    }
+
+    /// One reply's positions while <see cref="Positions"/> walks the turn.
+    private sealed class ReplyTrace(long start)
+    {
+        public long Start { get; } = start;
+
+        public List<long[]> Deltas { get; } = [];
+
+        public List<long[]>? Reasoning { get; set; }
+
+        public List<long>? ToolCalls { get; set; }
+
+        public long? Error { get; set; }
+
+        public long? End { get; set; }
+
+        public long ContentLength { get; set; }
+
+        public long ReasoningLength { get; set; }
     }
 }

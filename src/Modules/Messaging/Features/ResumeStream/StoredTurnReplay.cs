@@ -9,7 +9,8 @@ namespace Arena.Modules.Messaging.Features.ResumeStream;
 
 /// An ended turn that no instance holds in memory, replayed from its rows. When the turn's positions were stored (every
 /// turn whose instance lived to its end), the replay rebuilds exactly the events the turn sent, with their ids: each delta
-/// is the slice of the stored content it carried. Otherwise (the instance died: the replies are <c>interrupted</c>) the
+/// is the slice of the stored content it carried, each reasoning chunk the slice of the stored reasoning, and each tool
+/// call the one the row's metadata lists in its place. Otherwise (the instance died: the replies are <c>interrupted</c>) the
 /// turn starts over, coalesced per participant: its start, its whole stored content as one delta, its end; a client that
 /// sees a <c>start</c> again replaces what it had. A reply's end is <c>finish</c> for a success, <c>error</c> then
 /// <c>finish</c> for a failure, and <c>error</c> with code <c>cancelled</c>, <c>shutdown</c> or <c>interrupted</c> for a
@@ -65,13 +66,20 @@ internal static class StoredTurnReplay
             {
                 var (reply, at) = (replies[i], positions[i]!);
                 events.Add((at.Start, new StreamStarted(reply.Participant, reply.Id, hideModels ? null : reply.Model)));
-                var from = 0;
-                for (var d = 0; d < at.Deltas.Length; d++)
+                foreach (var (id, text) in Slices(at.Deltas, reply.Content))
                 {
-                    // The last delta also carries anything stored after it (a chunk the stop caught between row and event).
-                    var to = d == at.Deltas.Length - 1 ? reply.Content.Length : (int)Math.Min(at.Deltas[d][1], reply.Content.Length);
-                    events.Add((at.Deltas[d][0], new StreamDelta(reply.Participant, reply.Content[from..Math.Max(from, to)])));
-                    from = Math.Max(from, to);
+                    events.Add((id, new StreamDelta(reply.Participant, text)));
+                }
+
+                foreach (var (id, text) in Slices(at.Reasoning ?? [], reply.Reasoning ?? ""))
+                {
+                    events.Add((id, new StreamReasoning(reply.Participant, text)));
+                }
+
+                var calls = at.ToolCalls is { Length: > 0 } ? MessageMetadata.Deserialize(reply.Metadata)?.ToolCalls ?? [] : [];
+                for (var c = 0; c < Math.Min(at.ToolCalls?.Length ?? 0, calls.Count); c++)
+                {
+                    events.Add((at.ToolCalls![c], new StreamToolCall(reply.Participant, calls[c].Id, calls[c].Name, calls[c].Arguments)));
                 }
 
                 if (at.Error is { } error)
@@ -109,6 +117,19 @@ internal static class StoredTurnReplay
         }
 
         return (events, events.Count + 1);
+    }
+
+    /// The chunks of a stored text by their [id, end offset] positions. The last one also carries anything stored after it
+    /// (a chunk the stop caught between row and event).
+    private static IEnumerable<(long Id, string Text)> Slices(long[][] positions, string stored)
+    {
+        var from = 0;
+        for (var i = 0; i < positions.Length; i++)
+        {
+            var to = i == positions.Length - 1 ? stored.Length : (int)Math.Min(positions[i][1], stored.Length);
+            yield return (positions[i][0], stored[from..Math.Max(from, to)]);
+            from = Math.Max(from, to);
+        }
     }
 
     /// The stored error where the row has one (a shutdown stores its own; a crash leaves none).

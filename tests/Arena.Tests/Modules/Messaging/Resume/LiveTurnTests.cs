@@ -60,7 +60,7 @@ public sealed class LiveTurnTests : IDisposable
     }
 
     [Fact]
-    public void ReplaysFromRows_OnlyTextFinishedAndStored_True()
+    public void ReplaysFromRows_TextFinishedAndStored_True()
     {
         using var turn = NewTurn(limit: 100);
         AppendReply(turn, new StreamFinished(Participant.A, "stop", null, 5, 50, Stored: true));
@@ -69,7 +69,45 @@ public sealed class LiveTurnTests : IDisposable
         Assert.True(turn.ReplaysFromRows());
     }
 
-    public static TheoryData<string> WhatTheRowsCannotReplay => ["not stored", "reasoning", "tool call", "failed", "stopped", "overflowed"];
+    [Fact]
+    public void ReplaysFromRows_ReasoningAndToolCallsFinishedAndStored_TrueAndPositionedByKind()
+    {
+        using var turn = NewTurn(limit: 100);
+        turn.Append(new StreamStarted(Participant.A, Guid.CreateVersion7(), "mock"));
+        turn.Append(new StreamReasoning(Participant.A, "think "));
+        turn.Append(new StreamDelta(Participant.A, "one "));
+        turn.Append(new StreamReasoning(Participant.A, "again"));
+        turn.Append(new StreamToolCall(Participant.A, "call_1", "lookup", "{}"));
+        turn.Append(new StreamDelta(Participant.A, "two"));
+        turn.Append(new StreamToolCall(Participant.A, "call_2", "fetch", "{\"a\":1}"));
+        turn.Append(new StreamFinished(Participant.A, "tool_calls", null, 5, 50, Stored: true));
+        turn.Close();
+
+        Assert.True(turn.ReplaysFromRows());
+        var positions = Assert.Single(turn.Positions()!).Value;
+        Assert.Equal(1, positions.Start);
+        Assert.Equal(new long[][] { [3, 4], [6, 7] }, positions.Deltas);
+        Assert.Equal(new long[][] { [2, 6], [4, 11] }, positions.Reasoning!);
+        Assert.Equal(new long[] { 5, 7 }, positions.ToolCalls!);
+        Assert.Equal(8, positions.End);
+        Assert.Equal(9, positions.Done);
+    }
+
+    [Fact]
+    public void Positions_TextOnly_SerializeWithoutReasoningOrToolCalls()
+    {
+        using var turn = NewTurn(limit: 100);
+        AppendReply(turn, new StreamFinished(Participant.A, "stop", null, 5, 50, Stored: true));
+        turn.Close();
+
+        var json = Assert.Single(turn.Positions()!).Value.Serialize();
+
+        // The rows stored before reasoning had positions read the same way as these.
+        Assert.Equal("{\"start\":1,\"deltas\":[[2,4],[3,7]],\"error\":null,\"end\":4,\"done\":5}", json);
+        Assert.Equal(Assert.Single(turn.Positions()!).Value.Deltas, ReplyPositions.Deserialize(json)!.Deltas);
+    }
+
+    public static TheoryData<string> WhatTheRowsCannotReplay => ["not stored", "failed", "stopped", "overflowed"];
 
     [Theory]
     [MemberData(nameof(WhatTheRowsCannotReplay))]
@@ -78,17 +116,9 @@ public sealed class LiveTurnTests : IDisposable
         using var turn = NewTurn(limit: what == "overflowed" ? 2 : 100);
         turn.Append(new StreamStarted(Participant.A, Guid.CreateVersion7(), "mock"));
         turn.Append(new StreamDelta(Participant.A, "one "));
-        switch (what)
+        if (what == "failed")
         {
-            case "reasoning":
-                turn.Append(new StreamReasoning(Participant.A, "thinking"));
-                break;
-            case "tool call":
-                turn.Append(new StreamToolCall(Participant.A, "call_1", "lookup", "{}"));
-                break;
-            case "failed":
-                turn.Append(new StreamFailed(Participant.A, "provider_error", "The provider failed."));
-                break;
+            turn.Append(new StreamFailed(Participant.A, "provider_error", "The provider failed."));
         }
 
         turn.Append(new StreamDelta(Participant.A, "two"));

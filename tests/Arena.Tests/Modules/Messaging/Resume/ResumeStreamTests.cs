@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Arena.Tests.Modules.Providers;
 using Arena.Tests.Support;
 using Arena.Tests.Support.FakeUpstreams;
 
@@ -66,6 +67,44 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         Assert.Equal(await fromMemory, fromRows);
 
         // Its rows replay it exactly, so the first Host no longer holds it either.
+        await app.WaitUntilForgottenAsync(session);
+        Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
+    }
+
+    [Fact]
+    public async Task Resume_ReasoningAndToolCallsEndedAtAnotherHost_StoredRowsReplayTheSameEventsAsMemory()
+    {
+        using var client = app.Hasty("resume-stored-thinking");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
+        // One participant thinks between its chunks of text, the other asks for two tools (their arguments cut anywhere).
+        app.Server.Enqueue(
+            FakeResponse.EventStream(
+                OpenAIStream.Role(),
+                OpenAIStream.Reasoning("Weighing "),
+                FakeFrame.Delay(Pause),
+                OpenAIStream.Reasoning("it \"twice\" é."),
+                OpenAIStream.Content("So: "),
+                FakeFrame.Delay(Pause),
+                OpenAIStream.Reasoning("Once more."),
+                OpenAIStream.Content("yes."),
+                OpenAIStream.Finish(),
+                OpenAIStream.Usage(5, 4),
+                OpenAIStream.Done),
+            FakeResponse.EventStream(ProviderFidelityTests.OpenAIToolCalls()));
+
+        await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Think"));
+        var fromMemory = client.GetStringAsync($"/api/sessions/{session}/stream");
+        await StreamReplyTests.WaitForEndAsync(client, session, "a");
+        await StreamReplyTests.WaitForEndAsync(client, session, "b");
+        await app.WaitForPositionsAsync(session, 2);
+
+        using var second = app.AtSecond("resume-stored-thinking");
+        var fromRows = await second.GetStringAsync($"/api/sessions/{session}/stream");
+        Assert.Equal(3, fromRows.Split("event: reasoning\n").Length - 1);
+        Assert.Equal(2, fromRows.Split("event: tool_call\n").Length - 1);
+        Assert.Equal(await fromMemory, fromRows);
+
+        // Its rows replay it exactly, so the first Host lets it go once they are stored.
         await app.WaitUntilForgottenAsync(session);
         Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
     }
