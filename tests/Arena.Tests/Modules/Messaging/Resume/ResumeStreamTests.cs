@@ -46,12 +46,7 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         app.Server.Enqueue(ResumeApp.Paced("left", Pause, ResumeApp.DetailedUsage()), ResumeApp.Paced("right", Pause));
 
         var before = await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Count"));
-        // The whole turn as the first Host's memory serves it: followed from the start while it still runs, since an
-        // ended turn whose rows replay it is dropped from memory once they are stored.
-        var fromMemory = client.GetStringAsync($"/api/sessions/{session}/stream");
-        await StreamReplyTests.WaitForEndAsync(client, session, "a");
-        await StreamReplyTests.WaitForEndAsync(client, session, "b");
-        await app.WaitForPositionsAsync(session, 2);
+        var fromMemory = await FollowUntilStoredAsync(client, session);
 
         // The second Host never held the turn: it answers from the stored rows.
         using var second = app.AtSecond("resume-stored");
@@ -65,10 +60,7 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         var fromRows = await second.GetStringAsync($"/api/sessions/{session}/stream");
         Assert.Contains("\"cache_read_tokens\":3", fromRows);
         Assert.Equal(await fromMemory, fromRows);
-
-        // Its rows replay it exactly, so the first Host no longer holds it either.
-        await app.WaitUntilForgottenAsync(session);
-        Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
+        await AssertForgottenAndReplayedAsync(client, session, fromRows);
     }
 
     [Fact]
@@ -93,20 +85,14 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
             FakeResponse.EventStream(ProviderFidelityTests.OpenAIToolCalls()));
 
         await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Think"));
-        var fromMemory = client.GetStringAsync($"/api/sessions/{session}/stream");
-        await StreamReplyTests.WaitForEndAsync(client, session, "a");
-        await StreamReplyTests.WaitForEndAsync(client, session, "b");
-        await app.WaitForPositionsAsync(session, 2);
+        var fromMemory = await FollowUntilStoredAsync(client, session);
 
         using var second = app.AtSecond("resume-stored-thinking");
         var fromRows = await second.GetStringAsync($"/api/sessions/{session}/stream");
         Assert.Equal(3, fromRows.Split("event: reasoning\n").Length - 1);
         Assert.Equal(2, fromRows.Split("event: tool_call\n").Length - 1);
         Assert.Equal(await fromMemory, fromRows);
-
-        // Its rows replay it exactly, so the first Host lets it go once they are stored.
-        await app.WaitUntilForgottenAsync(session);
-        Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
+        await AssertForgottenAndReplayedAsync(client, session, fromRows);
     }
 
     [Fact]
@@ -330,6 +316,25 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
     }
 
     /// Starts the stream and reads it up to its first delta, then drops the connection.
+    /// The whole turn as the first Host's memory serves it: followed from the start while it still runs, since an ended
+    /// turn whose rows replay it is dropped from memory once they are stored. Returns once both replies ended and their
+    /// positions are stored; the task completes with the turn's last event.
+    private async Task<Task<string>> FollowUntilStoredAsync(HttpClient client, Guid session)
+    {
+        var fromMemory = client.GetStringAsync($"/api/sessions/{session}/stream");
+        await StreamReplyTests.WaitForEndAsync(client, session, "a");
+        await StreamReplyTests.WaitForEndAsync(client, session, "b");
+        await app.WaitForPositionsAsync(session, 2);
+        return fromMemory;
+    }
+
+    /// The rows replay the turn exactly, so the first Host lets it go once they are stored, and then serves the same bytes.
+    private async Task AssertForgottenAndReplayedAsync(HttpClient client, Guid session, string fromRows)
+    {
+        await app.WaitUntilForgottenAsync(session);
+        Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
+    }
+
     private static async Task<List<SseEvent>> ReadUntilFirstDeltaAsync(HttpClient client, HttpRequestMessage request)
     {
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
