@@ -76,10 +76,12 @@ internal static class StoredTurnReplay
                     events.Add((id, new StreamReasoning(reply.Participant, text)));
                 }
 
-                var calls = at.ToolCalls is { Length: > 0 } ? MessageMetadata.Deserialize(reply.Metadata)?.ToolCalls ?? [] : [];
-                for (var c = 0; c < Math.Min(at.ToolCalls?.Length ?? 0, calls.Count); c++)
+                if (at.ToolCalls is { Length: > 0 } callIds && MessageMetadata.Deserialize(reply.Metadata)?.ToolCalls is { } calls)
                 {
-                    events.Add((at.ToolCalls![c], new StreamToolCall(reply.Participant, calls[c].Id, calls[c].Name, calls[c].Arguments)));
+                    for (var c = 0; c < Math.Min(callIds.Length, calls.Count); c++)
+                    {
+                        events.Add((callIds[c], new StreamToolCall(reply.Participant, calls[c].Id, calls[c].Name, calls[c].Arguments)));
+                    }
                 }
 
                 if (at.Error is { } error)
