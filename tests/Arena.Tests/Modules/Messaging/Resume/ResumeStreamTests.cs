@@ -315,7 +315,6 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         Assert.Equal(0, await app.CountRowsAsync(session));
     }
 
-    /// Starts the stream and reads it up to its first delta, then drops the connection.
     /// The whole turn as the first Host's memory serves it: followed from the start while it still runs, since an ended
     /// turn whose rows replay it is dropped from memory once they are stored. Returns once both replies ended and their
     /// positions are stored; the task completes with the turn's last event.
@@ -335,6 +334,7 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
     }
 
+    /// Starts the stream and reads it up to its first delta, then drops the connection.
     private static async Task<List<SseEvent>> ReadUntilFirstDeltaAsync(HttpClient client, HttpRequestMessage request)
     {
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
