@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Npgsql;
 
 namespace Arena.Modules.Messaging.Persistence;
 
@@ -7,5 +8,5 @@ namespace Arena.Modules.Messaging.Persistence;
 internal sealed class MessagingDbContextDesignFactory : IDesignTimeDbContextFactory<MessagingDbContext>
 {
     public MessagingDbContext CreateDbContext(string[] args) =>
-        new((DbContextOptions<MessagingDbContext>)MessagingPersistence.Configure(new DbContextOptionsBuilder<MessagingDbContext>(), "Host=localhost;Database=arena_design").Options);
+        new((DbContextOptions<MessagingDbContext>)MessagingPersistence.Configure(new DbContextOptionsBuilder<MessagingDbContext>(), NpgsqlDataSource.Create("Host=localhost;Database=arena_design")).Options);
 }

@@ -9,14 +9,7 @@ namespace Arena.Modules.Messaging.Persistence;
 
 internal static class MessagingPersistence
 {
-    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
-    {
-        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", MessagingDbContext.Schema))
-            .UseSnakeCaseNamingConvention();
-        return options;
-    }
-
-    private static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, NpgsqlDataSource dataSource)
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, NpgsqlDataSource dataSource)
     {
         options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", MessagingDbContext.Schema))
             .UseSnakeCaseNamingConvention();

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Npgsql;
 
 namespace Arena.Modules.Sessions.Persistence;
 
@@ -7,5 +8,5 @@ namespace Arena.Modules.Sessions.Persistence;
 internal sealed class SessionsDbContextDesignFactory : IDesignTimeDbContextFactory<SessionsDbContext>
 {
     public SessionsDbContext CreateDbContext(string[] args) =>
-        new((DbContextOptions<SessionsDbContext>)SessionsPersistence.Configure(new DbContextOptionsBuilder<SessionsDbContext>(), "Host=localhost;Database=arena_design").Options);
+        new((DbContextOptions<SessionsDbContext>)SessionsPersistence.Configure(new DbContextOptionsBuilder<SessionsDbContext>(), NpgsqlDataSource.Create("Host=localhost;Database=arena_design")).Options);
 }
