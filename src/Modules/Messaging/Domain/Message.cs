@@ -58,7 +58,7 @@ internal sealed class Message
     /// Serialized <see cref="MessageMetadata"/>, stored as jsonb and written whole at the end of a participant.
     public string? Metadata { get; set; }
 
-    /// Serialized <see cref="ReplyPositions"/>, stored as jsonb when the turn ends, so that a resume served from this row
+    /// Serialized <see cref="ReplyPositions"/>, stored as json text when the turn ends, so that a resume served from this row
     /// continues exactly after the position a client had.
     public string? StreamPositions { get; set; }
 

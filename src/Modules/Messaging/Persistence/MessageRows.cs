@@ -72,7 +72,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         "UPDATE messaging.messages AS m SET content = p.content, reasoning = p.reasoning, updated_at = $4 " +
         "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS p(id, content, reasoning) WHERE m.id = p.id AND m.status = 'streaming'";
 
-    private const string PositionsSql = "UPDATE messaging.messages SET stream_positions = $2::jsonb WHERE id = $1";
+    private const string PositionsSql = "UPDATE messaging.messages SET stream_positions = $2::json WHERE id = $1";
 
     internal sealed record StoredReply(Guid Id, Participant Participant, string Model, string Content, string? Reasoning, MessageStatus Status, string? Metadata, Guid? StreamHostId, DateTimeOffset UpdatedAt, string? Positions);
 

@@ -38,7 +38,10 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.Participant).HasConversion(p => p.ToString()!.ToLowerInvariant(), v => Enum.Parse<Participant>(v, true)).HasMaxLength(1);
         message.Property(m => m.Model).HasMaxLength(200);
         message.Property(m => m.Metadata).HasColumnType("jsonb");
-        message.Property(m => m.StreamPositions).HasColumnType("jsonb");
+        // json, not jsonb: nothing queries inside it, and jsonb spends about 16 bytes on each small number, so a 50-delta
+        // turn's positions took 1,700 bytes instead of 600, pushed the row past the TOAST threshold (compressed at every
+        // write) and made the update that stores them the second-largest WAL writer of a stream.
+        message.Property(m => m.StreamPositions).HasColumnType("json");
         message.HasIndex(m => new { m.SessionId, m.CreatedAt });
         message.Property(m => m.OwnerId).HasMaxLength(200);
         // What the per-user limits count at every turn's start: a user's running turns, and their recent requests.

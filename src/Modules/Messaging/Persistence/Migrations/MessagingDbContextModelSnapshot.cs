@@ -86,7 +86,7 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                         .HasColumnName("stream_host_id");
 
                     b.Property<string>("StreamPositions")
-                        .HasColumnType("jsonb")
+                        .HasColumnType("json")
                         .HasColumnName("stream_positions");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
