@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace Arena.Host.Defaults;
@@ -15,7 +16,8 @@ internal static class ServiceDefaults
 {
     public const string ApiPolicy = "api";
     public const string ReadyPath = "/health/ready";
-    public const string ClockSkewKey = "Authentication:Schemes:Bearer:ClockSkew";
+    public const string BearerSection = "Authentication:Schemes:Bearer";
+    public const string ClockSkewKey = BearerSection + ":ClockSkew";
     public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromSeconds(30);
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
@@ -44,6 +46,13 @@ internal static class ServiceDefaults
         // The library's 5 minutes would keep an expired token working that long; clocks synchronised by NTP need far less.
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IConfiguration>((options, configuration) =>
             options.TokenValidationParameters.ClockSkew = configuration.GetValue(ClockSkewKey, DefaultClockSkew));
+        // Rebuilt when the configuration reloads: a key that `dotnet user-jwts create` writes while the Host runs, or a
+        // rotated one, is trusted without a restart. Each build holds its keys as a list, because ASP.NET Core hands them
+        // over as a lazy sequence that makes new key objects, and so new signature providers, for every request.
+        services.AddSingleton<IOptionsChangeTokenSource<JwtBearerOptions>>(
+            new ConfigurationChangeTokenSource<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, builder.Configuration.GetSection(BearerSection)));
+        services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
+            options.TokenValidationParameters.IssuerSigningKeys = options.TokenValidationParameters.IssuerSigningKeys?.ToList());
         if (!builder.Environment.IsDevelopment())
         {
             // Without these every token is refused at request time; say so at start-up instead. Development is exempt

@@ -21,21 +21,16 @@ internal static class DevelopmentTokens
 
     internal sealed record Response(string Token, string Subject, DateTimeOffset ExpiresAt);
 
-    public static void AddDevelopmentTokens(this IHostApplicationBuilder builder) =>
-        // On a fresh machine `dotnet user-jwts` has not written a key yet. The Host then trusts one random key of its own for
-        // its lifetime, so the page can sign people in at once; tokens signed with it end with the process.
+    public static void AddDevelopmentTokens(this IHostApplicationBuilder builder)
+    {
+        // The Host also trusts one random key of its own, made once so that the options rebuilt on a configuration reload
+        // keep it. On a fresh machine `dotnet user-jwts` has not written a key yet, so the page signs people in with this
+        // one; once a configured key appears the page signs with that, and tokens signed with this one work until the
+        // process ends.
+        var ownKey = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)) { KeyId = "arena-development" };
         builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
-        {
-            var parameters = options.TokenValidationParameters;
-            var keys = parameters.IssuerSigningKeys?.ToList() ?? [];
-            if (parameters.IssuerSigningKey is not SymmetricSecurityKey && !keys.OfType<SymmetricSecurityKey>().Any())
-            {
-                keys.Add(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)) { KeyId = "arena-development" });
-            }
-
-            // The configured keys arrive as a lazy sequence that builds new key objects each time it is enumerated.
-            parameters.IssuerSigningKeys = keys;
-        });
+            options.TokenValidationParameters.IssuerSigningKeys = [.. options.TokenValidationParameters.IssuerSigningKeys ?? [], ownKey]);
+    }
 
     public static void MapDevelopmentTokens(this IEndpointRouteBuilder app) =>
         app.MapPost(Path, Results<Ok<Response>, ValidationProblem> (Body? body, IOptionsMonitor<JwtBearerOptions> bearer, TimeProvider clock) =>

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Arena.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Arena.Tests.Host.Web;
+
+/// Signing keys that change while the Host runs: `dotnet user-jwts create` after `./scripts/run.sh` on a fresh machine,
+/// and a rotated key outside Development. Each fixture is this class's own, since the tests change its configuration.
+public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp rotating)
+    : IClassFixture<KeylessDevelopmentApp>, IClassFixture<ArenaApp>
+{
+    private const string KeyIssuer = "Authentication:Schemes:Bearer:SigningKeys:0:Issuer";
+    private const string KeyValue = "Authentication:Schemes:Bearer:SigningKeys:0:Value";
+
+    [Fact]
+    public async Task DevelopmentKey_WrittenWhileRunning_IsTrustedWithoutARestart()
+    {
+        using var early = keyless.As("late-ada");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await early.GetAsync("/api/models")).StatusCode);
+        using var signedIn = WithToken(keyless, await MintAsync(keyless, "page-ada"));
+        Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/api/models")).StatusCode);
+
+        Reload(keyless, (KeyIssuer, TestTokens.Issuer), (KeyValue, TestTokens.SigningKey));
+
+        using var late = keyless.As("late-ada");
+        Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/api/models")).StatusCode);
+        // Whoever signed in on the page before the key appeared stays signed in, and the page now signs with the new key.
+        Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/api/models")).StatusCode);
+        using var fresh = WithToken(keyless, await MintAsync(keyless, "page-bob"));
+        Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync("/api/models")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SigningKey_RotatedInConfiguration_ReplacesTheOldOneWithoutARestart()
+    {
+        using var before = rotating.As("rotating-ada");
+        Assert.Equal(HttpStatusCode.OK, (await before.GetAsync("/api/models")).StatusCode);
+        var rotated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+        Reload(rotating, (KeyValue, rotated));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await before.GetAsync("/api/models")).StatusCode);
+        using var after = WithToken(rotating, TestTokens.For("rotating-ada", key: rotated));
+        Assert.Equal(HttpStatusCode.OK, (await after.GetAsync("/api/models")).StatusCode);
+    }
+
+    // What a configuration file's reload does: new values, then the change notification.
+    private static void Reload(ArenaApp app, params (string Key, string Value)[] settings)
+    {
+        var configuration = (IConfigurationRoot)app.Services.GetRequiredService<IConfiguration>();
+        foreach (var (key, value) in settings)
+        {
+            configuration[key] = value;
+        }
+
+        configuration.Reload();
+    }
+
+    private static async Task<string> MintAsync(ArenaApp app, string name)
+    {
+        using var client = app.Anonymous();
+        var response = await client.PostAsJsonAsync("/dev/token", new { name });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    private static HttpClient WithToken(ArenaApp app, string token)
+    {
+        var client = app.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}
