@@ -1,8 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Arena.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +19,7 @@ public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp
     {
         using var early = keyless.As("late-ada");
         Assert.Equal(HttpStatusCode.Unauthorized, (await early.GetAsync("/api/models")).StatusCode);
-        using var signedIn = WithToken(keyless, await MintAsync(keyless, "page-ada"));
+        using var signedIn = DevelopmentTokenTests.WithToken(keyless, await DevelopmentTokenTests.MintAsync(keyless, "page-ada"));
         Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/api/models")).StatusCode);
 
         Reload(keyless, (KeyIssuer, TestTokens.Issuer), (KeyValue, TestTokens.SigningKey));
@@ -31,7 +28,7 @@ public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp
         Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/api/models")).StatusCode);
         // Whoever signed in on the page before the key appeared stays signed in, and the page now signs with the new key.
         Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/api/models")).StatusCode);
-        using var fresh = WithToken(keyless, await MintAsync(keyless, "page-bob"));
+        using var fresh = DevelopmentTokenTests.WithToken(keyless, await DevelopmentTokenTests.MintAsync(keyless, "page-bob"));
         Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync("/api/models")).StatusCode);
     }
 
@@ -45,7 +42,7 @@ public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp
         Reload(rotating, (KeyValue, rotated));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await before.GetAsync("/api/models")).StatusCode);
-        using var after = WithToken(rotating, TestTokens.For("rotating-ada", key: rotated));
+        using var after = DevelopmentTokenTests.WithToken(rotating, TestTokens.For("rotating-ada", key: rotated));
         Assert.Equal(HttpStatusCode.OK, (await after.GetAsync("/api/models")).StatusCode);
     }
 
@@ -59,20 +56,5 @@ public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp
         }
 
         configuration.Reload();
-    }
-
-    private static async Task<string> MintAsync(ArenaApp app, string name)
-    {
-        using var client = app.Anonymous();
-        var response = await client.PostAsJsonAsync("/dev/token", new { name });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-    }
-
-    private static HttpClient WithToken(ArenaApp app, string token)
-    {
-        var client = app.Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
     }
 }

@@ -77,7 +77,7 @@ public sealed class DevelopmentTokenTests(DevelopmentApp development, KeylessDev
         Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
     }
 
-    private static async Task<string> MintAsync(ArenaApp app, string name)
+    internal static async Task<string> MintAsync(ArenaApp app, string name)
     {
         using var client = app.Anonymous();
         var response = await client.PostAsJsonAsync("/dev/token", new { name });
@@ -87,7 +87,7 @@ public sealed class DevelopmentTokenTests(DevelopmentApp development, KeylessDev
         return body.GetProperty("token").GetString()!;
     }
 
-    private static HttpClient WithToken(ArenaApp app, string token)
+    internal static HttpClient WithToken(ArenaApp app, string token)
     {
         var client = app.Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
