@@ -11,4 +11,10 @@ if [ -z "${ConnectionStrings__Arena:-}" ]; then
   export ConnectionStrings__Arena="$ARENA_POSTGRES_APP"
 fi
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+if [ "$ASPNETCORE_ENVIRONMENT" = Development ]; then
+  # .NET watches user secrets only in a directory that exists when the Host starts. Made here, the key that the first
+  # `dotnet user-jwts create` writes while Arena runs is trusted at once, without a restart.
+  secrets_id=$(sed -n 's:.*<UserSecretsId>\(.*\)</UserSecretsId>.*:\1:p' src/Host/Arena.Host.csproj)
+  mkdir -p "$HOME/.microsoft/usersecrets/$secrets_id"
+fi
 exec dotnet run --project src/Host --launch-profile http "$@"
