@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using Arena.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Arena.Tests.Host.Web;
 
@@ -28,7 +30,15 @@ public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp
         Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/api/models")).StatusCode);
         // Whoever signed in on the page before the key appeared stays signed in, and the page now signs with the new key.
         Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/api/models")).StatusCode);
-        using var fresh = DevelopmentTokenTests.WithToken(keyless, await DevelopmentTokenTests.MintAsync(keyless, "page-bob"));
+        var freshToken = await DevelopmentTokenTests.MintAsync(keyless, "page-bob");
+        var signedWithNewKey = await new JsonWebTokenHandler().ValidateTokenAsync(freshToken, new TokenValidationParameters
+        {
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            IssuerSigningKey = new SymmetricSecurityKey(Convert.FromBase64String(TestTokens.SigningKey)),
+        });
+        Assert.True(signedWithNewKey.IsValid);
+        using var fresh = DevelopmentTokenTests.WithToken(keyless, freshToken);
         Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync("/api/models")).StatusCode);
     }
 
