@@ -39,8 +39,8 @@ public class ArenaApp : IAsyncLifetime
             ["ConnectionStrings:Arena"] = ConnectionString,
             ["Authentication:Schemes:Bearer:ValidIssuer"] = TestTokens.Issuer,
             ["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience,
-            ["Authentication:Schemes:Bearer:SigningKeys:0:Issuer"] = TestTokens.Issuer,
-            ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = TestTokens.SigningKey,
+            [TestTokens.KeyIssuerSetting] = TestTokens.Issuer,
+            [TestTokens.KeyValueSetting] = TestTokens.SigningKey,
             // A fixture disposed with turns still running (resumable ones outlive their clients) ends them within a second.
             ["Arena:Messaging:DrainTimeout"] = "00:00:01",
         };

@@ -45,8 +45,8 @@ public sealed partial class HostProcess : IAsyncDisposable
             ["ConnectionStrings:Arena"] = connectionString,
             ["Authentication:Schemes:Bearer:ValidIssuer"] = TestTokens.Issuer,
             ["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience,
-            ["Authentication:Schemes:Bearer:SigningKeys:0:Issuer"] = TestTokens.Issuer,
-            ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = TestTokens.SigningKey,
+            [TestTokens.KeyIssuerSetting] = TestTokens.Issuer,
+            [TestTokens.KeyValueSetting] = TestTokens.SigningKey,
         };
         foreach (var (key, value) in settings)
         {

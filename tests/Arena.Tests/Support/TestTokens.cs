@@ -11,6 +11,10 @@ internal static class TestTokens
     public const string Audience = "arena-api";
     public static readonly string SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// Where the Host reads the signing key (the layout `dotnet user-jwts` writes).
+    public const string KeyIssuerSetting = "Authentication:Schemes:Bearer:SigningKeys:0:Issuer";
+    public const string KeyValueSetting = "Authentication:Schemes:Bearer:SigningKeys:0:Value";
+
     public static string For(string subject, string? issuer = null, DateTime? expires = null, string? key = null)
     {
         var descriptor = new SecurityTokenDescriptor

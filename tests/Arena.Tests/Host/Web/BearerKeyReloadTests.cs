@@ -13,9 +13,6 @@ namespace Arena.Tests.Host.Web;
 public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp rotating)
     : IClassFixture<KeylessDevelopmentApp>, IClassFixture<ArenaApp>
 {
-    private const string KeyIssuer = "Authentication:Schemes:Bearer:SigningKeys:0:Issuer";
-    private const string KeyValue = "Authentication:Schemes:Bearer:SigningKeys:0:Value";
-
     [Fact]
     public async Task DevelopmentKey_WrittenWhileRunning_IsTrustedWithoutARestart()
     {
@@ -24,7 +21,7 @@ public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp
         using var signedIn = DevelopmentTokenTests.WithToken(keyless, await DevelopmentTokenTests.MintAsync(keyless, "page-ada"));
         Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync("/api/models")).StatusCode);
 
-        Reload(keyless, (KeyIssuer, TestTokens.Issuer), (KeyValue, TestTokens.SigningKey));
+        Reload(keyless, (TestTokens.KeyIssuerSetting, TestTokens.Issuer), (TestTokens.KeyValueSetting, TestTokens.SigningKey));
 
         using var late = keyless.As("late-ada");
         Assert.Equal(HttpStatusCode.OK, (await late.GetAsync("/api/models")).StatusCode);
@@ -49,7 +46,7 @@ public sealed class BearerKeyReloadTests(KeylessDevelopmentApp keyless, ArenaApp
         Assert.Equal(HttpStatusCode.OK, (await before.GetAsync("/api/models")).StatusCode);
         var rotated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-        Reload(rotating, (KeyValue, rotated));
+        Reload(rotating, (TestTokens.KeyValueSetting, rotated));
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await before.GetAsync("/api/models")).StatusCode);
         using var after = DevelopmentTokenTests.WithToken(rotating, TestTokens.For("rotating-ada", key: rotated));

@@ -9,7 +9,7 @@ public sealed class KeylessDevelopmentApp : ArenaApp
 
     protected override void Configure(IDictionary<string, string?> settings)
     {
-        settings.Remove("Authentication:Schemes:Bearer:SigningKeys:0:Issuer");
-        settings.Remove("Authentication:Schemes:Bearer:SigningKeys:0:Value");
+        settings.Remove(TestTokens.KeyIssuerSetting);
+        settings.Remove(TestTokens.KeyValueSetting);
     }
 }
