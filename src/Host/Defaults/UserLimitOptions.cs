@@ -2,14 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Arena.Host.Defaults;
 
-/// Per-user limits on stream requests, enforced by this process before anything is stored (section Arena:Limits).
+/// Per-user limits on stream requests, enforced by this process before anything is stored (section Arena:Limits; the
+/// open-streams limit of the same section is Messaging's, counted where turns are admitted).
 internal sealed class UserLimitOptions
 {
     public const string Section = "Arena:Limits";
-
-    /// Streams one user may have open at once in this process, whichever pipeline serves them.
-    [Range(1, 10_000)]
-    public int StreamsPerUser { get; set; } = 8;
 
     /// Stream requests one user may start per minute in this process, accepted or not.
     [Range(1, 1_000_000)]

@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace Arena.Host.Defaults;
 
-/// Per-user limits on stream requests with ASP.NET Core's rate limiter: a concurrency limit (the lease lives as long as
-/// the stream, because the middleware holds it until the response ends) chained with a fixed window per minute. Only
-/// stream requests are limited, on every path that reaches a pipeline, before the gateway or the gate stores anything.
+/// Per-user limits on stream requests with ASP.NET Core's rate limiter: a fixed window per minute, counting every stream
+/// request, on every path that reaches a pipeline, before the gateway or the gate stores anything. The limit on open
+/// streams is not here: a lease taken at the door would be held by requests that their session then refuses (409), so
+/// the gate counts only the turns it admits (Messaging's <c>OwnerLimitOptions</c>).
 internal static class UserLimits
 {
     public static IServiceCollection AddUserLimits(this IServiceCollection services)
@@ -19,13 +20,9 @@ internal static class UserLimits
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<UserLimitOptions>>((options, limits) =>
         {
             var settings = limits.Value;
-            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                PartitionedRateLimiter.Create<HttpContext, string>(context => StreamUser(context) is { } user
-                    ? RateLimitPartition.GetConcurrencyLimiter(user, _ => new ConcurrencyLimiterOptions { PermitLimit = settings.StreamsPerUser, QueueLimit = 0 })
-                    : RateLimitPartition.GetNoLimiter("")),
-                PartitionedRateLimiter.Create<HttpContext, string>(context => StreamUser(context) is { } user
-                    ? RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.StreamRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
-                    : RateLimitPartition.GetNoLimiter("")));
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => StreamUser(context) is { } user
+                ? RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.StreamRequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
+                : RateLimitPartition.GetNoLimiter(""));
             options.OnRejected = RejectAsync;
         });
         services.AddRateLimiter(_ => { });
@@ -79,16 +76,13 @@ internal static class UserLimits
         var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        var perMinute = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out _);
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails =
             {
                 Status = StatusCodes.Status429TooManyRequests,
-                Detail = perMinute
-                    ? "You started too many streams this minute; nothing was stored. Retry-After says when to try again."
-                    : "You have as many streams open as one user may; nothing was stored. Send the message when one of them ends.",
+                Detail = "You started too many streams this minute; nothing was stored. Retry-After says when to try again.",
             },
         });
     }

@@ -48,6 +48,7 @@ public static class MessagingModule
         builder.Services.AddScoped<LegacyPump>();
         builder.Services.AddSingleton<LegacyCapacity>();
         builder.Services.AddSingleton<LiveTurns>();
+        builder.Services.AddSingleton<OwnerStreams>();
         builder.Services.AddSingleton<TurnFollower>();
         builder.Services.AddSingleton<TurnForwarder>();
         builder.Services.AddSingleton<TurnStops>();

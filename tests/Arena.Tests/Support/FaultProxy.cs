@@ -28,6 +28,10 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public int Port { get; }
 
+    /// Added before each chunk is passed on, in either direction: a slow network, which widens the time between a
+    /// request's statements without changing their order.
+    public TimeSpan Latency { get; set; }
+
     /// Starts a proxy in front of the server that <paramref name="connectionString"/> names.
     public static FaultProxy Start(string connectionString)
     {
@@ -151,6 +155,11 @@ public sealed class FaultProxy : IAsyncDisposable
                 }
 
                 await WaitFlowingAsync();
+                if (Latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(Latency, stopping.Token);
+                }
+
                 await to.WriteAsync(buffer.AsMemory(0, read), stopping.Token);
             }
         }

@@ -15,7 +15,8 @@ internal sealed class OwnerLimitOptions
     [Range(1, 1_000_000)]
     public int StreamRequestsPerMinute { get; set; } = 120;
 
-    /// Off, only each process's own rate limiter applies: for a single instance, or a load test whose traffic is one
-    /// user (the count and the per-user lock then cost a database its throughput for nothing).
+    /// Off, each process counts only its own: the open streams it admitted and its rate limiter's minute. For a single
+    /// instance, or a load test whose traffic is one user (the count and the per-user lock then cost a database its
+    /// throughput for nothing).
     public bool AcrossInstances { get; set; } = true;
 }

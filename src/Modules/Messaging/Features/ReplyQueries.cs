@@ -8,6 +8,12 @@ using NpgsqlTypes;
 
 namespace Arena.Modules.Messaging.Features;
 
+internal sealed class HoldTurnStartsHandler(MessageRows rows) : IRequestHandler<HoldTurnStarts, IAsyncDisposable>
+{
+    public async ValueTask<IAsyncDisposable> Handle(HoldTurnStarts request, CancellationToken cancellationToken) =>
+        await rows.HoldTurnStartsAsync(request.SessionId, cancellationToken);
+}
+
 internal sealed class ListSessionRepliesHandler(IDbContextFactory<MessagingDbContext> contexts) : IQueryHandler<ListSessionReplies, IReadOnlyList<ReplyRecord>>
 {
     public async ValueTask<IReadOnlyList<ReplyRecord>> Handle(ListSessionReplies query, CancellationToken cancellationToken)

@@ -23,6 +23,9 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         SessionBusy,
         TooManyRunning,
         TooManyRecent,
+
+        /// The session was deleted: an instance that still remembered it admitted the request.
+        SessionDeleted,
     }
 
     /// The history when the turn started; otherwise why not, and for a limit how long until a retry can succeed.
@@ -34,15 +37,18 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         "WHERE session_id = $1 AND (role = 'user' OR status = 'success') ORDER BY created_at, role = 'assistant'";
 
     // One statement for the user message and every placeholder: unnest keeps the text the same for one or two replies.
+    // Nothing is inserted for a deleted session; the session lock taken before it orders this check against the delete.
     private const string StartSql =
+        "WITH allowed AS (SELECT " + NotDeletedSql + " AS ok) " +
         "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at, owner_id) " +
-        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9 " +
+        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9 FROM allowed WHERE ok " +
         "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4, $9 " +
-        "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant)";
+        "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant) CROSS JOIN allowed WHERE ok";
 
-    // The same, but nothing is inserted when the sender is at a per-user limit; the lock below makes count and insert one step.
+    // The same, but nothing is inserted either when the sender is at a per-user limit; the owner lock below makes count
+    // and insert one step.
     private const string LimitedStartSql =
-        "WITH allowed AS (SELECT " + RunningTurnsSql + " < $10 AND " + RecentRequestsSql + " < $11 AS ok) " +
+        "WITH allowed AS (SELECT " + NotDeletedSql + " AND " + RunningTurnsSql + " < $10 AND " + RecentRequestsSql + " < $11 AS ok) " +
         "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at, owner_id) " +
         "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9 FROM allowed WHERE ok " +
         "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4, $9 " +
@@ -52,12 +58,29 @@ internal sealed class MessageRows(NpgsqlDataSource database)
     private const string RunningTurnsSql = "(SELECT count(*) FROM messaging.messages WHERE owner_id = $9 AND status = 'streaming' AND participant = 'a')";
     private const string RecentRequestsSql = "(SELECT count(*) FROM messaging.messages WHERE owner_id = $9 AND role = 'user' AND created_at > $4 - interval '1 minute')";
 
+    private const string NotDeletedSql = "NOT EXISTS (SELECT 1 FROM messaging.deleted_sessions WHERE session_id = $2)";
+
     // Turn starts of one sender queue here, on every instance, until the batch's implicit transaction ends.
     private const string OwnerLockSql = "SELECT pg_advisory_xact_lock(hashtextextended('messaging.owner:' || $1, 0))";
 
-    // What the start statement will decide, read first so that a refusal can say which limit and for how long.
+    // The session's lock: turn starts take it shared, so they never wait for each other (the one-stream index decides
+    // between them); a delete and a vote take it exclusively, so a turn's start is wholly before or after either.
+    private const string SessionLockKey = "hashtextextended('messaging.session:' || $1::text, 0)";
+    private const string SharedSessionLockSql = "SELECT pg_advisory_xact_lock_shared(" + SessionLockKey + ")";
+    private const string SessionLockSql = "SELECT pg_advisory_xact_lock(" + SessionLockKey + ")";
+
+    private const string DeletedSql = "SELECT EXISTS (SELECT 1 FROM messaging.deleted_sessions WHERE session_id = $1)";
+
+    private const string MarkDeletedSql = "INSERT INTO messaging.deleted_sessions (session_id, deleted_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+    private const string DeleteSessionSql = "DELETE FROM messaging.messages WHERE session_id = $1";
+
+    // What the start statement will decide, read first so that a refusal can say which limit and for how long. A session
+    // already streaming is refused for that (409) before any limit, so a request the session refuses never reads as the
+    // sender's limit.
     private const string LimitsSql =
-        "SELECT (SELECT count(*) FROM messaging.messages WHERE owner_id = $1 AND status = 'streaming' AND participant = 'a'), count(*), min(created_at) " +
+        "SELECT (SELECT count(*) FROM messaging.messages WHERE owner_id = $1 AND status = 'streaming' AND participant = 'a'), count(*), min(created_at), " +
+        "EXISTS (SELECT 1 FROM messaging.messages WHERE session_id = $3 AND status = 'streaming') " +
         "FROM messaging.messages WHERE owner_id = $1 AND role = 'user' AND created_at > $2 - interval '1 minute'";
 
     private const string FinishSql =
@@ -96,10 +119,22 @@ internal sealed class MessageRows(NpgsqlDataSource database)
             var ownerLock = new NpgsqlBatchCommand(OwnerLockSql);
             ownerLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = limits.OwnerId });
             batch.BatchCommands.Add(ownerLock);
+        }
 
+        var sessionLock = new NpgsqlBatchCommand(SharedSessionLockSql);
+        sessionLock.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        batch.BatchCommands.Add(sessionLock);
+
+        var deleted = new NpgsqlBatchCommand(DeletedSql);
+        deleted.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        batch.BatchCommands.Add(deleted);
+
+        if (limits.Enforced)
+        {
             var counts = new NpgsqlBatchCommand(LimitsSql);
             counts.Parameters.Add(new NpgsqlParameter<string> { TypedValue = limits.OwnerId });
             counts.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+            counts.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
             batch.BatchCommands.Add(counts);
         }
 
@@ -128,6 +163,8 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         try
         {
             long running = 0, recent = 0;
+            var busy = false;
+            bool sessionDeleted;
             DateTimeOffset? oldestRecent = null;
             var entries = new List<HistoryEntry>();
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
@@ -135,9 +172,19 @@ internal sealed class MessageRows(NpgsqlDataSource database)
                 if (limits.Enforced)
                 {
                     await reader.NextResultAsync(cancellationToken);
+                }
+
+                // Past the session lock's result to the deleted mark's.
+                await reader.NextResultAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                sessionDeleted = reader.GetBoolean(0);
+                await reader.NextResultAsync(cancellationToken);
+                if (limits.Enforced)
+                {
                     await reader.ReadAsync(cancellationToken);
                     (running, recent) = (reader.GetInt64(0), reader.GetInt64(1));
                     oldestRecent = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
+                    busy = reader.GetBoolean(3);
                     await reader.NextResultAsync(cancellationToken);
                 }
 
@@ -152,6 +199,16 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
                 // The insert's outcome, including a refusal by the unique index, arrives with the next result.
                 await reader.NextResultAsync(cancellationToken);
+            }
+
+            if (sessionDeleted)
+            {
+                return new TurnStart(null, TurnRefusal.SessionDeleted, TimeSpan.Zero);
+            }
+
+            if (busy)
+            {
+                return new TurnStart(null, TurnRefusal.SessionBusy, TimeSpan.Zero);
             }
 
             if (limits.Enforced && running >= limits.RunningTurns)
@@ -223,6 +280,65 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// Marks the session deleted under its lock: once this returns, no turn of it can start on any instance, and every
+    /// turn that did start has its rows in the table (streaming, to be stopped).
+    public async Task MarkDeletedAsync(Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = database.CreateBatch();
+        var sessionLock = new NpgsqlBatchCommand(SessionLockSql);
+        sessionLock.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        batch.BatchCommands.Add(sessionLock);
+        var mark = new NpgsqlBatchCommand(MarkDeletedSql);
+        mark.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        mark.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        batch.BatchCommands.Add(mark);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task DeleteAsync(Guid[] messageIds, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("DELETE FROM messaging.messages WHERE id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = messageIds });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task DeleteSessionAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(DeleteSessionSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// Holds the session's lock in a transaction of its own until the hold is disposed: meanwhile no turn of the session
+    /// can start (its insert waits), and every turn that started before is in the table.
+    public async Task<IAsyncDisposable> HoldTurnStartsAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(SessionLockSql, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return new TurnStartHold(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// Ends with a rollback: the transaction wrote nothing, and closing it releases the lock either way.
+    private sealed class TurnStartHold(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     public async Task<bool> AnyStreamingAsync(Guid sessionId, CancellationToken cancellationToken)

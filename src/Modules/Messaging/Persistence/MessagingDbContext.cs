@@ -12,6 +12,8 @@ internal sealed class MessagingDbContext(DbContextOptions<MessagingDbContext> op
 
     public DbSet<StreamHost> StreamHosts => Set<StreamHost>();
 
+    public DbSet<DeletedSession> DeletedSessions => Set<DeletedSession>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -21,6 +23,12 @@ internal sealed class MessagingDbContext(DbContextOptions<MessagingDbContext> op
             host.ToTable("stream_hosts");
             host.HasKey(h => h.Id);
             host.Property(h => h.Id).ValueGeneratedNever();
+        });
+        modelBuilder.Entity<DeletedSession>(deleted =>
+        {
+            deleted.ToTable("deleted_sessions");
+            deleted.HasKey(d => d.SessionId);
+            deleted.Property(d => d.SessionId).ValueGeneratedNever();
         });
     }
 }

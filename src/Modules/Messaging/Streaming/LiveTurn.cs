@@ -40,6 +40,7 @@ internal sealed class LiveTurn : IDisposable
         // Not the stream itself: its plans carry each participant's whole history, which an ended turn kept in memory
         // for resumes has no use for.
         SessionId = stream.SessionId;
+        Slot = stream.Slot;
         resumable = stream.Resumable;
         replies = [.. stream.Participants.Select(plan => (plan.Participant, plan.MessageId))];
         this.limit = limit;
@@ -52,6 +53,8 @@ internal sealed class LiveTurn : IDisposable
     }
 
     public Guid SessionId { get; }
+
+    public OwnerStreams.OwnerSlot? Slot { get; }
 
     /// Cancelled by <see cref="Stop"/>, or when a resumable turn stayed without a client for its grace period.
     public CancellationToken Token => stop.Token;

@@ -40,6 +40,7 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundS
     public void Complete(LiveTurn turn)
     {
         turn.Close();
+        turn.Slot?.Release();
         var stored = turn.Positions() is { Count: > 0 } positions ? saves.SavePositions(positions) : null;
         turn.MarkEnded(clock.GetUtcNow());
         // Without the request's execution context: the wait would keep it, and with it the request's activities, log

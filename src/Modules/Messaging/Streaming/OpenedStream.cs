@@ -15,7 +15,9 @@ internal sealed record ParticipantPlan(Participant Participant, string Model, Gu
 
 /// A stream that passed every check and whose rows exist: from here on, errors travel inside the stream.
 /// A resumable stream's generation outlives its client's connection (see <see cref="LiveTurn"/>).
-internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace, Guid SessionId, bool Resumable)
+/// <see cref="Slot"/>: the sender's slot in this process, where the per-user limit is counted here; given back when the
+/// turn ends.
+internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace, Guid SessionId, bool Resumable, OwnerStreams.OwnerSlot? Slot = null)
 {
     public bool IsCompare => Participants.Count > 1;
 }

@@ -15,17 +15,20 @@ namespace Arena.Modules.Messaging.Streaming;
 /// Everything that happens before the first byte of a stream, for every pipeline: the protocol, the body, the session,
 /// the history, and the rows. It answers either a problem to send instead of a stream, or the opened stream, and tells the
 /// request's trace which one.
-internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, StreamDrain drain, IOptions<MessagingOptions> options, IOptions<OwnerLimitOptions> ownerLimits)
+internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, StreamDrain drain, OwnerStreams ownerStreams, IOptions<MessagingOptions> options, IOptions<OwnerLimitOptions> ownerLimits)
 {
     public const string ProtocolHeader = "X-Arena-Protocol";
 
     internal sealed record Opening(IResult? Problem, OpenedStream? Stream);
 
     /// <paramref name="resumable"/> says whether the calling pipeline can run a turn detached from its request; where it
-    /// cannot, <c>"resumable": true</c> is refused and the deployment's default does not apply.
-    public async Task<Opening> OpenAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken, bool resumable = false)
+    /// cannot, <c>"resumable": true</c> is refused and the deployment's default does not apply. <paramref name="reserve"/>
+    /// takes the pipeline's own capacity for the turn, or answers the problem to send when there is none; it runs only
+    /// once the session admitted the turn (which is withdrawn if it is refused), so that requests their session refuses
+    /// never hold that capacity for others.
+    public async Task<Opening> OpenAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken, bool resumable = false, Func<IResult?>? reserve = null)
     {
-        var opening = await CheckAsync(context, trace, resumable, cancellationToken);
+        var opening = await CheckAsync(context, trace, resumable, reserve, cancellationToken);
         if (opening.Stream is null)
         {
             trace.Refused(opening.Problem!);
@@ -38,7 +41,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
         return opening;
     }
 
-    private async Task<Opening> CheckAsync(HttpContext context, StreamTrace trace, bool resumableSupported, CancellationToken cancellationToken)
+    private async Task<Opening> CheckAsync(HttpContext context, StreamTrace trace, bool resumableSupported, Func<IResult?>? reserve, CancellationToken cancellationToken)
     {
         if (drain.Draining)
         {
@@ -144,7 +147,7 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
         var session = await mediator.Send(new RecordSessionActivity(sessionId, ownerId), cancellationToken);
         if (session is null)
         {
-            return new Opening(TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The session does not exist."), null);
+            return Missing();
         }
 
         trace.Session(session.Id, session.Mode);
@@ -157,32 +160,56 @@ internal sealed class StreamGate(IMediator mediator, StreamRecorder recorder, St
         }
 
         // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
-        var limits = new MessageRows.OwnerLimits(ownerId, ownerLimits.Value.StreamsPerUser, ownerLimits.Value.StreamRequestsPerMinute, ownerLimits.Value.AcrossInstances);
+        var limitSettings = ownerLimits.Value;
+        var limits = new MessageRows.OwnerLimits(ownerId, limitSettings.StreamsPerUser, limitSettings.StreamRequestsPerMinute, limitSettings.AcrossInstances);
         var start = await recorder.TryStartAsync(session.Id, userMessageId, content, replies, limits, CancellationToken.None);
         if (start.History is not { } history)
         {
-            if (start.Refusal == MessageRows.TurnRefusal.SessionBusy)
+            return start.Refusal switch
             {
-                return new Opening(
-                    TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A reply is already streaming in this session.", detail: "Wait for it to finish, then send the next message."),
-                    null);
-            }
+                MessageRows.TurnRefusal.SessionDeleted => Missing(),
+                MessageRows.TurnRefusal.SessionBusy => Busy(),
+                MessageRows.TurnRefusal.TooManyRecent => TooMany(context, start.RetryAfter, "You started too many streams this minute; nothing was stored. Retry-After says when to try again."),
+                _ => TooManyOpen(context),
+            };
+        }
 
-            // The same answer as the Host's per-process limiter gives; this one counts the turns of every instance.
-            context.Response.Headers.RetryAfter = Math.Ceiling(start.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            return new Opening(
-                TypedResults.Problem(
-                    statusCode: StatusCodes.Status429TooManyRequests,
-                    detail: start.Refusal == MessageRows.TurnRefusal.TooManyRecent
-                        ? "You started too many streams this minute; nothing was stored. Retry-After says when to try again."
-                        : "You have as many streams open as one user may; nothing was stored. Send the message when one of them ends."),
-                null);
+        // The capacities counted in this process are taken only by a turn its session admitted, so that a request the
+        // session refuses (409) never holds one that another request then misses; a turn admitted without one is taken
+        // back before anything of it was sent.
+        OwnerStreams.OwnerSlot? slot = null;
+        var refusal = reserve?.Invoke();
+        if (refusal is null && !limitSettings.AcrossInstances && (slot = ownerStreams.TryEnter(ownerId, limitSettings.StreamsPerUser)) is null)
+        {
+            refusal = TooManyOpen(context).Problem;
+        }
+
+        if (refusal is not null)
+        {
+            await recorder.WithdrawAsync(userMessageId, replies, CancellationToken.None);
+            return new Opening(refusal, null);
         }
 
         var anonymous = session is { Battle: true, RevealedAt: null };
         var participants = replies.ConvertAll(reply => Plan(reply, history, content, settings.HistoryBudget, anonymous));
-        return new Opening(null, new OpenedStream(protocol, participants, trace, session.Id, resumable));
+        return new Opening(null, new OpenedStream(protocol, participants, trace, session.Id, resumable, slot));
     }
+
+    private static Opening Busy() =>
+        new(TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A reply is already streaming in this session.", detail: "Wait for it to finish, then send the next message."), null);
+
+    private static Opening TooManyOpen(HttpContext context) =>
+        TooMany(context, TimeSpan.FromSeconds(1), "You have as many streams open as one user may; nothing was stored. Send the message when one of them ends.");
+
+    /// The same answer as the Host's per-minute limiter gives.
+    private static Opening TooMany(HttpContext context, TimeSpan retryAfter, string detail)
+    {
+        context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return new(TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, detail: detail), null);
+    }
+
+    /// A session deleted while the request was admitted answers as one that never existed.
+    private static Opening Missing() => new(TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The session does not exist."), null);
 
     private static Opening Invalid(string field, string message) =>
         new(TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }), null);

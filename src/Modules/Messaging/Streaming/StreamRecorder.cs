@@ -12,6 +12,10 @@ internal sealed class StreamRecorder(MessageRows rows, StreamHostLease host, Fin
     public Task<MessageRows.TurnStart> TryStartAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<MessageRows.Placeholder> replies, MessageRows.OwnerLimits limits, CancellationToken cancellationToken) =>
         rows.StartTurnAsync(sessionId, userMessageId, content, replies, host.Id, Now(), limits, cancellationToken);
 
+    /// Removes a turn that was inserted but never started: nothing of it was sent or acknowledged.
+    public Task WithdrawAsync(Guid userMessageId, IReadOnlyList<MessageRows.Placeholder> replies, CancellationToken cancellationToken) =>
+        rows.DeleteAsync([userMessageId, .. replies.Select(reply => reply.Id)], cancellationToken);
+
     /// Writes the end of a participant: content, status and metadata. True when the row holds it within
     /// <see cref="MessagingOptions.FinalWriteWait"/>; otherwise the write goes on being retried in the background (see
     /// <see cref="FinalWrites"/>). Runs even when the request was aborted, so it takes no request token. Never throws.

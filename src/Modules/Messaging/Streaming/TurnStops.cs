@@ -51,9 +51,20 @@ internal sealed partial class TurnStops(LiveTurns turns, MessageRows rows, [From
         }
 
         var started = clock.GetTimestamp();
-        await rows.NotifyAsync(StopChannel, sessionId.ToString(), cancellationToken);
         while (clock.GetElapsedTime(started) < patience)
         {
+            // Asked again at every check: a turn whose rows were stored a moment ago may not have been held by its
+            // instance yet when the last request arrived there, and this one may be that instance.
+            if (turns.Find(sessionId) is { IsEnded: false } local)
+            {
+                local.Stop();
+                await local.Ended.WaitAsync(patience - clock.GetElapsedTime(started), clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+                return local.IsEnded ? Outcome.Stopped : Outcome.NotSettled;
+            }
+
+            await rows.NotifyAsync(StopChannel, sessionId.ToString(), cancellationToken);
+
             var settled = waiting.GetOrAdd(sessionId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             await settled.Task.WaitAsync(RecheckInterval, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();

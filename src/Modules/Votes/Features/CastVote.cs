@@ -77,6 +77,9 @@ internal static partial class CastVote
                 return new Outcome(null, "This session has already been voted on.");
             }
 
+            // Until the vote is stored no turn of the session can start, so the turns it is judged on are all there are:
+            // a turn that started first shows as streaming and blocks it, one sent meanwhile starts after it.
+            await using var turnsHeld = await mediator.Send(new HoldTurnStarts(session.Id), cancellationToken);
             var replies = await mediator.Send(new ListSessionReplies(session.Id), cancellationToken);
             var turns = Turns(replies);
             var blocker = VoteRules.Blocker([.. turns.Select(t => t.Outcome)], replies.Any(r => r.Status == VoteRules.Streaming));

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Arena.Modules.Messaging.Features.StreamReplyLegacy;
 
-/// The legacy pipeline's endpoint: the same gate as the streaming pipeline, then the blocking pump on a request thread of
-/// its own, as a thread-per-request server runs it. Its blocking waits then never hold a thread-pool thread, which the
+/// The legacy pipeline's endpoint: the same gate as the streaming pipeline (which takes a slot of the legacy pool just
+/// before the turn's insert), then the blocking pump on a request thread of its own, as a thread-per-request server runs it. Its blocking waits then never hold a thread-pool thread, which the
 /// gateway, the streaming pipeline and the health probes share: a full legacy pool answers 503 instead of starving them.
 internal static class LegacyStreamEndpoint
 {
@@ -24,21 +24,21 @@ internal static class LegacyStreamEndpoint
     {
         StreamResponse.MarkPipeline(context, Pipeline);
         using var trace = telemetry.Begin(Pipeline, context.RequestAborted);
-        if (!capacity.TryEnter(context))
-        {
-            var busy = TypedResults.Problem(
-                statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "The legacy pipeline is at capacity.",
-                detail: "Nothing was stored; send the message again shortly.");
-            trace.Refused(busy);
-            context.Response.Headers.RetryAfter = "1";
-            await busy.ExecuteAsync(context);
-            return;
-        }
-
         try
         {
-            var opening = await gate.OpenAsync(context, trace, context.RequestAborted);
+            var opening = await gate.OpenAsync(context, trace, context.RequestAborted, reserve: () =>
+            {
+                if (capacity.TryEnter(context))
+                {
+                    return null;
+                }
+
+                context.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "The legacy pipeline is at capacity.",
+                    detail: "Nothing was stored; send the message again shortly.");
+            });
             if (opening.Stream is not { } stream)
             {
                 await opening.Problem!.ExecuteAsync(context);

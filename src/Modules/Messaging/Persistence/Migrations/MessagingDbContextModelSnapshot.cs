@@ -23,6 +23,22 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Arena.Modules.Messaging.Domain.DeletedSession", b =>
+                {
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.Property<DateTimeOffset>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.HasKey("SessionId")
+                        .HasName("pk_deleted_sessions");
+
+                    b.ToTable("deleted_sessions", "messaging");
+                });
+
             modelBuilder.Entity("Arena.Modules.Messaging.Domain.Message", b =>
                 {
                     b.Property<Guid>("Id")
