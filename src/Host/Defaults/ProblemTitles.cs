@@ -36,5 +36,13 @@ internal static class ProblemTitles
         }
 
         problem.Title = title;
+        // The framework's defaults know no type for the statuses RFC 6585 added; RFC 9457 reads a missing type as
+        // about:blank, which the document's schema requires spelled out.
+        problem.Type ??= status switch
+        {
+            StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+            StatusCodes.Status431RequestHeaderFieldsTooLarge => "https://tools.ietf.org/html/rfc6585#section-5",
+            _ => "about:blank",
+        };
     }
 }

@@ -22,6 +22,7 @@ public static class VotesModule
             .ValidateOnStart();
         builder.Services.AddOptions<LeaderboardOptions>().BindConfiguration(LeaderboardOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.RefreshInterval > TimeSpan.Zero, "Arena:Leaderboard:RefreshInterval must be positive.")
+            .Validate(o => o.SinceSnapshotMinimumLife >= TimeSpan.Zero, "Arena:Leaderboard:SinceSnapshotMinimumLife must not be negative.")
             .ValidateOnStart();
         builder.Services.AddSingleton<JudgeHash>();
         builder.Services.AddSingleton<LeaderboardSignal>();

@@ -128,6 +128,15 @@ public sealed class OpenApiContractTests(ContractApp app) : IClassFixture<Contra
             await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", Legacy(ApiDocument.Json($$"""{"session_id":"{{other}}","messages":[{"role":"user","content":"Busy?"}]}""")));
         });
 
+        // Another user past the minute's stream requests (refused ones count too).
+        using var hasty = app.As("hasty-contract");
+        for (var i = 0; i < ContractApp.StreamRequestsPerMinute; i++)
+        {
+            using var spent = await hasty.PostAsync("/api/messages/stream/", ApiDocument.Json("{}"));
+        }
+
+        await Call(hasty, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
+
         const string resume = "GET /api/sessions/{id}/stream";
         // The turn above has ended, so a resume replays it from the stored rows.
         var replayed = await Call(alice, resume, HttpMethod.Get, $"/api/sessions/{session}/stream");
@@ -180,6 +189,8 @@ public sealed class OpenApiContractTests(ContractApp app) : IClassFixture<Contra
         }
 
         Assert.Equal(HttpStatusCode.OK, board.StatusCode);
+        // The one stored start date was asked for just now, so another cannot take its place yet.
+        await Call(alice, leaderboard, HttpMethod.Get, $"/api/leaderboard?since={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}");
 
         const string messages = "GET /api/sessions/{id}/messages";
         await Call(alice, messages, HttpMethod.Get, $"/api/sessions/{session}/messages");

@@ -32,7 +32,12 @@ internal sealed class LeaderboardOptions
 
     public int BootstrapSeed { get; set; } = 20_240_501;
 
-    /// How many start dates (`since`) are kept fresh besides the whole history.
+    /// How many start dates (`since`) are stored and kept fresh besides the whole history; past it, the one asked for
+    /// least recently gives way to a new one.
     [Range(0, 1000)]
     public int MaxSinceSnapshots { get; set; } = 16;
+
+    /// A stored start date asked for within this time does not give way to a new one (which is refused with 503 and a
+    /// true Retry-After instead), so that a burst of new dates cannot evict what its own clients are still waiting for.
+    public TimeSpan SinceSnapshotMinimumLife { get; set; } = TimeSpan.FromMinutes(1);
 }

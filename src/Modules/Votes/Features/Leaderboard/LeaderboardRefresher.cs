@@ -15,8 +15,8 @@ using NpgsqlTypes;
 
 namespace Arena.Modules.Votes.Features.Leaderboard;
 
-/// Recomputes stale leaderboard snapshots after new counted votes, at most once per refresh interval, so that no
-/// request ever waits for a fit.
+/// Computes a leaderboard snapshot as soon as a reader asks for one not yet stored, and recomputes the stored ones that
+/// new counted votes made stale at most once per refresh interval, so that no request waits for a fit.
 internal sealed partial class LeaderboardRefresher(
     IServiceScopeFactory scopes,
     LeaderboardSignal signal,
@@ -42,12 +42,16 @@ internal sealed partial class LeaderboardRefresher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var nextRound = clock.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             var started = clock.GetTimestamp();
+            // A whole round (every stale snapshot) at most once per interval; between rounds, only the snapshots that
+            // readers are waiting for, at once.
+            var whole = started >= nextRound;
             try
             {
-                await RefreshStaleAsync(stoppingToken);
+                await RefreshAsync(whole, stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested && Unreachable(e) is { } outage)
             {
@@ -60,12 +64,12 @@ internal sealed partial class LeaderboardRefresher(
             }
 
             var interval = options.Value.RefreshInterval;
-            await signal.WaitAsync(interval, stoppingToken);
-            var remaining = interval - clock.GetElapsedTime(started);
-            if (remaining > TimeSpan.Zero)
+            if (whole)
             {
-                await Task.Delay(remaining, clock, stoppingToken);
+                nextRound = started + (long)(interval.TotalSeconds * clock.TimestampFrequency);
             }
+
+            await signal.WaitAsync(TimeSpan.FromSeconds((nextRound - clock.GetTimestamp()) / (double)clock.TimestampFrequency), stoppingToken);
         }
     }
 
@@ -83,37 +87,64 @@ internal sealed partial class LeaderboardRefresher(
         return null;
     }
 
-    internal async Task RefreshStaleAsync(CancellationToken cancellationToken)
+    /// Computes the snapshots readers wait for, oldest request first, each stored as soon as it is computed; with
+    /// <paramref name="whole"/>, also every stored snapshot that newer counted votes made stale, the waiting ones still
+    /// first. Start dates beyond the stored number, least recently asked first, are forgotten.
+    internal async Task RefreshAsync(bool whole, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VotesDbContext>();
         db.Database.SetCommandTimeout(VotesPersistence.BackgroundTimeout);
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
         var now = clock.GetUtcNow();
-        foreach (var always in LeaderboardKey.Always)
+        var defaults = LeaderboardKey.Always.Select(k => k.ToString()).ToList();
+        if (whole)
         {
-            if (!await db.LeaderboardSnapshots.AnyAsync(s => s.Key == always.ToString(), cancellationToken))
+            foreach (var always in defaults)
             {
-                db.LeaderboardSnapshots.Add(new LeaderboardSnapshot { Key = always.ToString(), RequestedAt = now });
+                if (!await db.LeaderboardSnapshots.AnyAsync(s => s.Key == always, cancellationToken))
+                {
+                    db.LeaderboardSnapshots.Add(new LeaderboardSnapshot { Key = always, RequestedAt = now });
+                }
             }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await db.LeaderboardSnapshots.Where(s => !defaults.Contains(s.Key) && s.Body != null)
+                .OrderByDescending(s => s.RequestedAt).ThenBy(s => s.Key).Skip(options.Value.MaxSinceSnapshots)
+                .ExecuteDeleteAsync(cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
         var newest = await db.Votes.Where(v => v.Validity == Validity.Counted).MaxAsync(v => (DateTimeOffset?)v.CreatedAt, cancellationToken);
-        var defaults = LeaderboardKey.Always.Select(k => k.ToString()).ToList();
-        var snapshots = await db.LeaderboardSnapshots.Where(s => defaults.Contains(s.Key)).ToListAsync(cancellationToken);
-        snapshots.AddRange(await db.LeaderboardSnapshots.Where(s => !defaults.Contains(s.Key))
-            .OrderByDescending(s => s.RequestedAt).Take(options.Value.MaxSinceSnapshots).ToListAsync(cancellationToken));
-        foreach (var snapshot in snapshots.Where(s => s.Body is null || s.IncludesVotesUntil != newest))
+        var stale = whole
+            ? await db.LeaderboardSnapshots.Where(s => s.Body != null && s.IncludesVotesUntil != newest).OrderBy(s => s.RequestedAt).ThenBy(s => s.Key).ToListAsync(cancellationToken)
+            : [];
+        var next = 0;
+        while (true)
         {
-            var key = LeaderboardKey.Parse(snapshot.Key);
-            var document = await ComputeAsync(db, mediator, key, cancellationToken);
+            var snapshot = await db.LeaderboardSnapshots.Where(s => s.Body == null).OrderBy(s => s.RequestedAt).ThenBy(s => s.Key).FirstOrDefaultAsync(cancellationToken)
+                ?? (next < stale.Count ? stale[next++] : null);
+            if (snapshot is null)
+            {
+                return;
+            }
+
+            var computing = clock.GetTimestamp();
+            var document = await ComputeAsync(db, mediator, LeaderboardKey.Parse(snapshot.Key), cancellationToken);
             snapshot.Body = JsonSerializer.Serialize(document, LeaderboardDocument.Json);
             snapshot.ComputedAt = document.ComputedAt;
             snapshot.IncludesVotesUntil = newest;
-        }
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Given way to a newer start date meanwhile; its reader asks again and is answered like a new one.
+                db.Entry(snapshot).State = EntityState.Detached;
+            }
 
-        await db.SaveChangesAsync(cancellationToken);
+            signal.Computed(clock.GetElapsedTime(computing));
+        }
     }
 
     private async Task<LeaderboardDocument> ComputeAsync(VotesDbContext db, IMediator mediator, LeaderboardKey key, CancellationToken cancellationToken)
