@@ -41,7 +41,7 @@ internal static class ServiceDefaults
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {
             options.MapInboundClaims = false;
-            options.Events = new JwtBearerEvents { OnMessageReceived = EventSourceToken.ReadFromQuery };
+            options.Events = new JwtBearerEvents { OnMessageReceived = EventSourceToken.ReadFromQuery, OnTokenValidated = LongSubjects.ShortenAsync };
         });
         // The library's 5 minutes would keep an expired token working that long; clocks synchronised by NTP need far less.
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IConfiguration>((options, configuration) =>
