@@ -75,6 +75,8 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     private const string DeleteSessionSql = "DELETE FROM messaging.messages WHERE session_id = $1";
 
+    private const string DeleteMessagesSql = "DELETE FROM messaging.messages WHERE id = ANY($1)";
+
     // What the start statement will decide, read first so that a refusal can say which limit and for how long. A session
     // already streaming is refused for that (409) before any limit, so a request the session refuses never reads as the
     // sender's limit.
@@ -299,7 +301,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
     public async Task DeleteAsync(Guid[] messageIds, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("DELETE FROM messaging.messages WHERE id = ANY($1)");
+        await using var command = database.CreateCommand(DeleteMessagesSql);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = messageIds });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
