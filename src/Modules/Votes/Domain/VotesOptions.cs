@@ -37,7 +37,7 @@ internal sealed class LeaderboardOptions
     [Range(0, 1000)]
     public int MaxSinceSnapshots { get; set; } = 16;
 
-    /// A stored start date asked for within this time does not give way to a new one (which is refused with 503 and a
-    /// true Retry-After instead), so that a burst of new dates cannot evict what its own clients are still waiting for.
+    /// A stored start date asked for or computed within this time does not give way to a new one (which is refused with
+    /// 503 and a true Retry-After instead), so that a burst of new dates cannot evict what its own clients still wait for.
     public TimeSpan SinceSnapshotMinimumLife { get; set; } = TimeSpan.FromMinutes(1);
 }

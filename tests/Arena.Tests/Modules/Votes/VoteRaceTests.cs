@@ -6,7 +6,7 @@ using Npgsql;
 namespace Arena.Tests.Modules.Votes;
 
 /// The votes tests' Host with the Votes module's connections through a fault proxy, which the race tests slow down so
-/// that a vote's statements stretch over the time a racing turn needs to start; start dates give way after two seconds.
+/// that a vote's statements stretch over the time a racing turn needs to start; start dates give way after five seconds.
 public sealed class SlowVotesApp : VotesApp, IAsyncLifetime
 {
     public FaultProxy Proxy { get; private set; } = null!;
@@ -16,7 +16,7 @@ public sealed class SlowVotesApp : VotesApp, IAsyncLifetime
         base.Configure(settings);
         Proxy = FaultProxy.Start(ConnectionString);
         settings["ConnectionStrings:Votes"] = Proxy.Through(ConnectionString);
-        settings["Arena:Leaderboard:SinceSnapshotMinimumLife"] = "00:00:02";
+        settings["Arena:Leaderboard:SinceSnapshotMinimumLife"] = "00:00:05";
     }
 
     public new async Task DisposeAsync()

@@ -36,7 +36,7 @@ internal static class GetLeaderboard
 
     /// Answers the stored snapshot, or how long until the refresher will have computed it. A start date not stored yet
     /// takes the place of the one asked for least recently once <see cref="LeaderboardOptions.MaxSinceSnapshots"/> are
-    /// stored, unless every one of them was asked for within <see cref="LeaderboardOptions.SinceSnapshotMinimumLife"/>.
+    /// stored, unless every one of them was asked for or computed within <see cref="LeaderboardOptions.SinceSnapshotMinimumLife"/>.
     internal sealed class Handler(VotesDbContext db, LeaderboardSignal signal, IOptions<LeaderboardOptions> options, TimeProvider clock) : IQueryHandler<Query, Answer>
     {
         // A reader's visit is written at most this often: recent enough to order the stored dates by use and keep one
@@ -90,20 +90,23 @@ internal static class GetLeaderboard
                 var stored = db.LeaderboardSnapshots.Where(s => !defaults.Contains(s.Key));
                 if (await stored.CountAsync(cancellationToken) >= settings.MaxSinceSnapshots)
                 {
-                    // One still waiting for its computation never gives way: its reader was told to come back for it.
-                    var oldest = await stored.Where(s => s.Body != null).OrderBy(s => s.RequestedAt).ThenBy(s => s.Key).FirstOrDefaultAsync(cancellationToken);
+                    // One still waiting for its computation never gives way, nor one computed just now, whose reader was
+                    // told to come back for it.
+                    var oldest = await stored.Where(s => s.Body != null)
+                        .Select(s => new { Snapshot = s, LastUse = s.ComputedAt > s.RequestedAt ? s.ComputedAt!.Value : s.RequestedAt })
+                        .OrderBy(s => s.LastUse).ThenBy(s => s.Snapshot.Key).FirstOrDefaultAsync(cancellationToken);
                     if (oldest is null)
                     {
                         return settings.MaxSinceSnapshots == 0 ? settings.SinceSnapshotMinimumLife : await WaitAsync(key.ToString(), now, cancellationToken);
                     }
 
-                    var freeAt = oldest.RequestedAt + settings.SinceSnapshotMinimumLife;
+                    var freeAt = oldest.LastUse + settings.SinceSnapshotMinimumLife;
                     if (freeAt > now)
                     {
                         return freeAt - now;
                     }
 
-                    db.LeaderboardSnapshots.Remove(oldest);
+                    db.LeaderboardSnapshots.Remove(oldest.Snapshot);
                 }
             }
 
