@@ -15,9 +15,7 @@ internal static class StreamResponse
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream";
-        // A stream is one turn as it happens, never to be kept or served again by a cache (no-store); no-cache stays for
-        // the old service's clients that look for it.
-        response.Headers.CacheControl = "no-cache, no-store";
+        response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
