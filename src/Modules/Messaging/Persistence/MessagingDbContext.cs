@@ -46,9 +46,9 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.Participant).HasConversion(p => p.ToString()!.ToLowerInvariant(), v => Enum.Parse<Participant>(v, true)).HasMaxLength(1);
         message.Property(m => m.Model).HasMaxLength(200);
         message.Property(m => m.Metadata).HasColumnType("jsonb");
-        // json, not jsonb: nothing queries inside it, and jsonb spends about 16 bytes on each small number, so a 50-delta
-        // turn's positions took 1,700 bytes instead of 600 and pushed the row past the 2 KB TOAST threshold, where they
-        // were compressed; the update that stores them took 0.064 ms a call instead of 0.025 (README, Performance).
+        // json, not jsonb: nothing queries inside it, and jsonb's binary numbers are several times larger than their
+        // text, enough to push a long turn's row past the TOAST threshold, where every update compresses it (README,
+        // Performance, has the figures).
         message.Property(m => m.StreamPositions).HasColumnType("json");
         message.HasIndex(m => new { m.SessionId, m.CreatedAt });
         message.Property(m => m.OwnerId).HasMaxLength(200);

@@ -7,8 +7,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Arena.Modules.Messaging.Features.StreamReplyLegacy;
 
-/// The legacy pipeline's endpoint: the same gate as the streaming pipeline (which takes a slot of the legacy pool just
-/// before the turn's insert), then the blocking pump on a request thread of its own, as a thread-per-request server runs it. Its blocking waits then never hold a thread-pool thread, which the
+/// The legacy pipeline's endpoint: the same gate as the streaming pipeline (which takes a slot of the legacy pool once
+/// the session has admitted the turn), then the blocking pump on a request thread of its own, as a thread-per-request
+/// server runs it. Its blocking waits then never hold a thread-pool thread, which the
 /// gateway, the streaming pipeline and the health probes share: a full legacy pool answers 503 instead of starving them.
 internal static class LegacyStreamEndpoint
 {

@@ -81,13 +81,12 @@ internal static class GetLeaderboard
         private async Task<TimeSpan?> AdmitAsync(LeaderboardKey key, DateTimeOffset now, CancellationToken cancellationToken)
         {
             var settings = options.Value;
-            var defaults = LeaderboardKey.Always.Select(k => k.ToString()).ToList();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // Every instance's admissions queue here, so the count stays within the cap.
             await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended('votes.leaderboard_snapshots', 0))", cancellationToken);
             if (key.Since is not null)
             {
-                var stored = db.LeaderboardSnapshots.Where(s => !defaults.Contains(s.Key));
+                var stored = db.LeaderboardSnapshots.Where(s => !LeaderboardKey.AlwaysKeys.Contains(s.Key));
                 if (await stored.CountAsync(cancellationToken) >= settings.MaxSinceSnapshots)
                 {
                     // One still waiting for its computation never gives way, nor one computed just now, whose reader was
@@ -153,7 +152,7 @@ internal static class GetLeaderboard
                     return TypedResults.Problem(
                         statusCode: StatusCodes.Status503ServiceUnavailable,
                         title: "Too many start dates are in use.",
-                        detail: $"Every stored start date was asked for in the last few moments, so 'since' cannot take a new one now; ask again after {seconds} s, or use one already computed.");
+                        detail: $"Every stored start date is in use, so 'since' cannot take a new one now; ask again after {seconds} s, or use one already computed.");
                 }
 
                 return TypedResults.Accepted((string?)null, new LeaderboardComputing("computing"));
@@ -167,7 +166,7 @@ internal static class GetLeaderboard
             {
                 if (operation.Responses?.TryGetValue("503", out var refused) == true && refused is OpenApiResponse full)
                 {
-                    full.Description = "A new since date cannot be stored now: every stored one was asked for within Arena:Leaderboard:SinceSnapshotMinimumLife. Retry-After says when one can give way.";
+                    full.Description = "A new since date cannot be stored now: every stored one was asked for or computed within Arena:Leaderboard:SinceSnapshotMinimumLife, or is still being computed. Retry-After says when one can give way.";
                 }
 
                 if (operation.Responses?.TryGetValue("202", out var accepted) == true && accepted is OpenApiResponse computing)

@@ -6,6 +6,9 @@ internal sealed record LeaderboardKey(bool LengthControl, DateOnly? Since)
 {
     public static readonly LeaderboardKey[] Always = [new(false, null), new(true, null)];
 
+    /// The stored keys of <see cref="Always"/>, which are never evicted and never count toward the stored start dates.
+    public static readonly string[] AlwaysKeys = [.. Always.Select(k => k.ToString())];
+
     public override string ToString() =>
         (LengthControl ? "length" : "none") + "|" + (Since?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "*");
 

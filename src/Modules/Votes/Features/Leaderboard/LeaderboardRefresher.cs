@@ -97,10 +97,9 @@ internal sealed partial class LeaderboardRefresher(
         db.Database.SetCommandTimeout(VotesPersistence.BackgroundTimeout);
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
         var now = clock.GetUtcNow();
-        var defaults = LeaderboardKey.Always.Select(k => k.ToString()).ToList();
         if (whole)
         {
-            foreach (var always in defaults)
+            foreach (var always in LeaderboardKey.AlwaysKeys)
             {
                 if (!await db.LeaderboardSnapshots.AnyAsync(s => s.Key == always, cancellationToken))
                 {
@@ -109,7 +108,7 @@ internal sealed partial class LeaderboardRefresher(
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            await db.LeaderboardSnapshots.Where(s => !defaults.Contains(s.Key) && s.Body != null)
+            await db.LeaderboardSnapshots.Where(s => !LeaderboardKey.AlwaysKeys.Contains(s.Key) && s.Body != null)
                 .OrderByDescending(s => s.RequestedAt).ThenBy(s => s.Key).Skip(options.Value.MaxSinceSnapshots)
                 .ExecuteDeleteAsync(cancellationToken);
         }

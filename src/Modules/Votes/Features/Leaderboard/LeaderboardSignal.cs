@@ -13,10 +13,12 @@ internal sealed class LeaderboardSignal
     /// The recent computations' duration, smoothed; half a second until one has been measured.
     public TimeSpan Computation => TimeSpan.FromTicks(Interlocked.Read(ref computationTicks));
 
-    public void VotesChanged() => channel.Writer.TryWrite(true);
+    public void VotesChanged() => Wake();
 
     /// A reader waits for a snapshot not yet computed: the refresher computes it now rather than at its next round.
-    public void Requested() => channel.Writer.TryWrite(true);
+    public void Requested() => Wake();
+
+    private void Wake() => channel.Writer.TryWrite(true);
 
     public void Computed(TimeSpan duration)
     {
