@@ -96,6 +96,65 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
     }
 
     [Fact]
+    public async Task Resume_DataTurnWithReasoningAndToolCalls_EveryLineOnceFromLiveMemoryAndRows()
+    {
+        using var client = app.Hasty("resume-data-thinking");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
+        app.Server.Enqueue(
+            FakeResponse.EventStream(
+                OpenAIStream.Role(),
+                OpenAIStream.Reasoning("Weighing "),
+                OpenAIStream.Reasoning("it \"twice\" é."),
+                FakeFrame.Delay(Pause),
+                OpenAIStream.Content("So: "),
+                OpenAIStream.Reasoning("Once more."),
+                FakeFrame.Delay(Pause),
+                OpenAIStream.Content("yes."),
+                OpenAIStream.Finish(),
+                OpenAIStream.Usage(5, 4),
+                OpenAIStream.Done),
+            FakeResponse.EventStream([FakeFrame.Delay(Pause), .. ProviderFidelityTests.OpenAIToolCalls()]));
+
+        // Read live up to the first reasoning line, then drop: the position is the number of lines read.
+        var body = JsonSerializer.Serialize(new { session_id = session, messages = new[] { new { role = "user", content = "Think" } }, resumable = true });
+        var live = new List<string>();
+        using (var started = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/messages/stream?protocol=data") { Content = new StringContent(body, Encoding.UTF8, "application/json") }, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, started.StatusCode);
+            var reader = new StreamReader(await started.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                live.Add(line);
+                if (line[1..].StartsWith("g:", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+
+        var tail = await DataLinesAsync(client, session, live.Count);
+        var whole = await FollowUntilStoredAsync(client, session, "?protocol=data");
+        string[] turn = [.. Lines(await whole)];
+
+        // Every reasoning and tool-call line exactly once, in order: the lines read and the resume make the whole turn.
+        // The upstream answers its calls in arrival order, so either participant may be the one that thinks.
+        var thinker = live[^1][0];
+        var caller = thinker == 'a' ? 'b' : 'a';
+        Assert.Equal(["g", "g", "0", "g", "0", "d"], turn.Where(l => l[0] == thinker).Select(l => l[1..2]));
+        Assert.Equal(["9", "9", "d"], turn.Where(l => l[0] == caller).Select(l => l[1..2]));
+        Assert.Equal(turn, (string[])[.. live, .. tail]);
+        var middle = turn.Length / 2;
+        Assert.Equal(turn[middle..], await DataLinesAsync(client, session, middle));
+        Assert.Empty(await DataLinesAsync(client, session, turn.Length));
+
+        // The stored rows, at a Host that never held the turn, count the same lines.
+        using var second = app.AtSecond("resume-data-thinking");
+        Assert.Equal(turn, await DataLinesAsync(second, session, 0));
+        Assert.Equal(turn[middle..], await DataLinesAsync(second, session, middle));
+        Assert.Empty(await DataLinesAsync(second, session, turn.Length));
+    }
+
+    [Fact]
     public async Task Resume_BattleEndedAtAnotherHost_StoredRowsNameNoModelBeforeTheVote()
     {
         using var client = app.As("resume-battle");
@@ -318,9 +377,9 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
     /// The whole turn as the first Host's memory serves it: followed from the start while it still runs, since an ended
     /// turn whose rows replay it is dropped from memory once they are stored. Returns once both replies ended and their
     /// positions are stored; the task completes with the turn's last event.
-    private async Task<Task<string>> FollowUntilStoredAsync(HttpClient client, Guid session)
+    private async Task<Task<string>> FollowUntilStoredAsync(HttpClient client, Guid session, string query = "")
     {
-        var fromMemory = client.GetStringAsync($"/api/sessions/{session}/stream");
+        var fromMemory = client.GetStringAsync($"/api/sessions/{session}/stream{query}");
         await StreamReplyTests.WaitForEndAsync(client, session, "a");
         await StreamReplyTests.WaitForEndAsync(client, session, "b");
         await app.WaitForPositionsAsync(session, 2);
@@ -333,6 +392,16 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         await app.WaitUntilForgottenAsync(session);
         Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
     }
+
+    /// The data protocol's lines of the session's turn after the first <paramref name="after"/> ones.
+    private static async Task<string[]> DataLinesAsync(HttpClient client, Guid session, int after)
+    {
+        using var response = await client.GetAsync($"/api/sessions/{session}/stream?protocol=data&last_event_id={after}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return Lines(await response.Content.ReadAsStringAsync());
+    }
+
+    private static string[] Lines(string body) => body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     /// Starts the stream and reads it up to its first delta, then drops the connection.
     private static async Task<List<SseEvent>> ReadUntilFirstDeltaAsync(HttpClient client, HttpRequestMessage request)
