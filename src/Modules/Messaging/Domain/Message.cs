@@ -18,10 +18,13 @@ internal enum MessageStatus
     ToolCalls,
 }
 
+/// One of a turn's models, by its place: stored and sent as a letter, <c>a</c> for the first (see <see cref="WireNames"/>).
 internal enum Participant
 {
     A,
     B,
+    C,
+    D,
 }
 
 internal sealed class Message

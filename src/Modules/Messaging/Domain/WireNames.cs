@@ -28,7 +28,13 @@ internal static class WireNames
         _ => "unknown",
     };
 
-    public static string Of(Participant participant) => participant == Participant.A ? "a" : "b";
+    private static readonly string[] Letters = ["a", "b", "c", "d"];
+
+    public static string Of(Participant participant) => Letters[(int)participant];
+
+    /// The participant a letter names; null for anything else.
+    public static Participant? ParticipantOf(string letter) =>
+        letter is [var c] && c >= 'a' && c - 'a' < Letters.Length ? (Participant)(c - 'a') : null;
 
     public static string Of(MessageStatus status) => status switch
     {

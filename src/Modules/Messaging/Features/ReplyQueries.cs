@@ -31,7 +31,7 @@ internal sealed class ListSessionRepliesHandler(IDbContextFactory<MessagingDbCon
         var metadata = MessageMetadata.Deserialize(message.Metadata);
         return new ReplyRecord(
             message.ParentId ?? message.Id,
-            message.Participant == Participant.B ? "b" : "a",
+            WireNames.Of(message.Participant ?? Participant.A),
             message.Model,
             message.Status.ToString().ToLowerInvariant(),
             metadata?.FinishReason,

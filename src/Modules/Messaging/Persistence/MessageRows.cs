@@ -360,7 +360,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         {
             replies.Add(new StoredReply(
                 reader.GetGuid(0),
-                reader.GetString(1) == "a" ? Participant.A : Participant.B,
+                WireNames.ParticipantOf(reader.GetString(1)) ?? Participant.A,
                 reader.GetString(2),
                 reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),

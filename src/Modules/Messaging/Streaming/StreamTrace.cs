@@ -12,6 +12,8 @@ namespace Arena.Modules.Messaging.Streaming;
 internal sealed class StreamTrace : IDisposable
 {
     private readonly StreamTelemetry telemetry;
+    private static readonly string[] SpanNames = [.. Enum.GetValues<Participant>().Select(p => "stream reply " + WireNames.Of(p))];
+
     private readonly string pipeline;
     private readonly CancellationToken requestAborted;
     private readonly Activity? activity;
@@ -68,7 +70,7 @@ internal sealed class StreamTrace : IDisposable
 
     public Activity? StartReply(ParticipantPlan plan)
     {
-        var reply = telemetry.Source.StartActivity(plan.Participant == Participant.A ? "stream reply a" : "stream reply b");
+        var reply = telemetry.Source.StartActivity(SpanNames[(int)plan.Participant]);
         reply?.SetTag(StreamTelemetry.ParticipantTag, WireNames.Of(plan.Participant))
             .SetTag(StreamTelemetry.ModelTag, plan.Model)
             .SetTag(StreamTelemetry.MessageTag, plan.MessageId.ToString());

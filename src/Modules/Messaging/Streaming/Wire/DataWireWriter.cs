@@ -28,102 +28,87 @@ internal sealed class DataWireWriter : StreamWireWriter
 
     public override bool Write(StreamEvent streamEvent, IBufferWriter<byte> output)
     {
+        var kind = KindOf(streamEvent);
+        if (kind == 0)
+        {
+            return false;
+        }
+
+        Prefix(output, ((ParticipantEvent)streamEvent).Participant, kind);
+        var json = Json(output);
+        json.WriteStartObject();
         switch (streamEvent)
         {
             case StreamDelta delta:
-                {
-                    Prefix(output, delta.Participant, (byte)'0');
-                    var json = Json(output);
-                    json.WriteStartObject();
-                    json.WriteString(ContentName, delta.Content);
-                    json.WriteEndObject();
-                    json.Flush();
-                    break;
-                }
+                json.WriteString(ContentName, delta.Content);
+                break;
 
             case StreamReasoning reasoning:
-                {
-                    Prefix(output, reasoning.Participant, (byte)'g');
-                    var json = Json(output);
-                    json.WriteStartObject();
-                    json.WriteString(ContentName, reasoning.Content);
-                    json.WriteEndObject();
-                    json.Flush();
-                    break;
-                }
+                json.WriteString(ContentName, reasoning.Content);
+                break;
 
             case StreamToolCall call:
-                {
-                    Prefix(output, call.Participant, (byte)'9');
-                    var json = Json(output);
-                    json.WriteStartObject();
-                    json.WriteString(ToolCallIdName, call.Id);
-                    json.WriteString(ToolNameName, call.Name);
-                    json.WriteString(ArgsName, call.Arguments);
-                    json.WriteEndObject();
-                    json.Flush();
-                    break;
-                }
+                json.WriteString(ToolCallIdName, call.Id);
+                json.WriteString(ToolNameName, call.Name);
+                json.WriteString(ArgsName, call.Arguments);
+                break;
 
             case StreamFailed failed:
-                {
-                    Prefix(output, failed.Participant, (byte)'3');
-                    var json = Json(output);
-                    json.WriteStartObject();
-                    json.WriteStartObject(ErrorName);
-                    json.WriteString(CodeName, failed.Code);
-                    json.WriteString(MessageName, failed.Message);
-                    json.WriteEndObject();
-                    json.WriteEndObject();
-                    json.Flush();
-                    break;
-                }
+                json.WriteStartObject(ErrorName);
+                json.WriteString(CodeName, failed.Code);
+                json.WriteString(MessageName, failed.Message);
+                json.WriteEndObject();
+                break;
 
             case StreamFinished finished:
+                json.WriteString(FinishReasonName, finished.FinishReason);
+                // Null when the provider reported nothing, as in the row and the sse protocol: a 0 would claim a count.
+                if (finished.Usage is { } usage)
                 {
-                    Prefix(output, finished.Participant, (byte)'d');
-                    var json = Json(output);
-                    json.WriteStartObject();
-                    json.WriteString(FinishReasonName, finished.FinishReason);
-                    // Null when the provider reported nothing, as in the row and the sse protocol: a 0 would claim a count.
-                    if (finished.Usage is { } usage)
-                    {
-                        json.WriteStartObject(UsageName);
-                        WriteCount(json, PromptTokensName, usage.PromptTokens);
-                        WriteCount(json, CompletionTokensName, usage.CompletionTokens);
-                        WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
-                        WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
-                        WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
-                        json.WriteEndObject();
-                    }
-                    else
-                    {
-                        json.WriteNull(UsageName);
-                    }
-
-                    // Last, so that clients matching the line's start keep working.
-                    json.WriteBoolean(StoredName, finished.Stored);
+                    json.WriteStartObject(UsageName);
+                    WriteCount(json, PromptTokensName, usage.PromptTokens);
+                    WriteCount(json, CompletionTokensName, usage.CompletionTokens);
+                    WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
+                    WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
+                    WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
                     json.WriteEndObject();
-                    json.Flush();
-                    break;
+                }
+                else
+                {
+                    json.WriteNull(UsageName);
                 }
 
-            default:
-                return false;
+                // Last, so that clients matching the line's start keep working.
+                json.WriteBoolean(StoredName, finished.Stored);
+                break;
         }
 
+        json.WriteEndObject();
+        json.Flush();
         output.Write("\n"u8);
         return true;
     }
 
-    public override bool Sends(StreamEvent streamEvent) => streamEvent is StreamDelta or StreamFailed or StreamFinished;
+    public override bool Sends(StreamEvent streamEvent) => KindOf(streamEvent) != 0;
 
     public override bool WriteEnd(IBufferWriter<byte> output) => false;
+
+    /// The one list of what this protocol carries, which also decides what a data position counts: the line's kind, or 0
+    /// for an event it does not send (a reply's start exists only in sse).
+    private static byte KindOf(StreamEvent streamEvent) => streamEvent switch
+    {
+        StreamDelta => (byte)'0',
+        StreamReasoning => (byte)'g',
+        StreamToolCall => (byte)'9',
+        StreamFailed => (byte)'3',
+        StreamFinished => (byte)'d',
+        _ => 0,
+    };
 
     private static void Prefix(IBufferWriter<byte> output, Participant participant, byte kind)
     {
         var span = output.GetSpan(3);
-        span[0] = participant == Participant.A ? (byte)'a' : (byte)'b';
+        span[0] = (byte)('a' + (int)participant);
         span[1] = kind;
         span[2] = (byte)':';
         output.Advance(3);

@@ -30,107 +30,89 @@ internal sealed class SseWireWriter : StreamWireWriter
     private static readonly JsonEncodedText TtftMsName = JsonEncodedText.Encode("ttft_ms");
     private static readonly JsonEncodedText DurationMsName = JsonEncodedText.Encode("duration_ms");
     private static readonly JsonEncodedText StoredName = JsonEncodedText.Encode("stored");
-    private static readonly JsonEncodedText ParticipantA = JsonEncodedText.Encode("a");
-    private static readonly JsonEncodedText ParticipantB = JsonEncodedText.Encode("b");
+    private static readonly JsonEncodedText[] Participants = [.. Enum.GetValues<Participant>().Select(p => JsonEncodedText.Encode(WireNames.Of(p)))];
 
     private long lastId;
 
     public override bool Write(StreamEvent streamEvent, IBufferWriter<byte> output)
     {
-        Utf8JsonWriter json;
+        if (streamEvent is StreamKeepAlive)
+        {
+            output.Write(": keep-alive\n\n"u8);
+            return true;
+        }
+
+        var name = NameOf(streamEvent);
+        if (name.IsEmpty)
+        {
+            return false;
+        }
+
+        Header(output, name);
+        var json = Json(output);
+        json.WriteStartObject();
+        json.WriteString(ParticipantName, Participants[(int)((ParticipantEvent)streamEvent).Participant]);
         switch (streamEvent)
         {
             case StreamStarted started:
+                json.WriteString(MessageIdName, started.MessageId);
+                if (started.Model is { } model)
                 {
-                    json = Begin(output, "start"u8, started.Participant);
-                    json.WriteString(MessageIdName, started.MessageId);
-                    if (started.Model is { } model)
-                    {
-                        json.WriteString(ModelName, model);
-                    }
-
-                    break;
+                    json.WriteString(ModelName, model);
                 }
+
+                break;
 
             case StreamDelta delta:
-                {
-                    json = Begin(output, "delta"u8, delta.Participant);
-                    json.WriteString(ContentName, delta.Content);
-                    break;
-                }
+                json.WriteString(ContentName, delta.Content);
+                break;
 
             case StreamReasoning reasoning:
-                {
-                    json = Begin(output, "reasoning"u8, reasoning.Participant);
-                    json.WriteString(ContentName, reasoning.Content);
-                    break;
-                }
+                json.WriteString(ContentName, reasoning.Content);
+                break;
 
             case StreamToolCall call:
-                {
-                    json = Begin(output, "tool_call"u8, call.Participant);
-                    json.WriteString(IdName, call.Id);
-                    json.WriteString(NameName, call.Name);
-                    json.WriteString(ArgumentsName, call.Arguments);
-                    break;
-                }
+                json.WriteString(IdName, call.Id);
+                json.WriteString(NameName, call.Name);
+                json.WriteString(ArgumentsName, call.Arguments);
+                break;
 
             case StreamFailed failed:
-                {
-                    json = Begin(output, "error"u8, failed.Participant);
-                    json.WriteStartObject(ErrorName);
-                    json.WriteString(CodeName, failed.Code);
-                    json.WriteString(MessageName, failed.Message);
-                    json.WriteEndObject();
-                    break;
-                }
+                json.WriteStartObject(ErrorName);
+                json.WriteString(CodeName, failed.Code);
+                json.WriteString(MessageName, failed.Message);
+                json.WriteEndObject();
+                break;
 
             case StreamFinished finished:
+                json.WriteString(FinishReasonName, finished.FinishReason);
+                if (finished.Usage is { } usage)
                 {
-                    json = Begin(output, "finish"u8, finished.Participant);
-                    json.WriteString(FinishReasonName, finished.FinishReason);
-                    if (finished.Usage is { } usage)
-                    {
-                        json.WriteStartObject(UsageName);
-                        WriteCount(json, PromptTokensName, usage.PromptTokens);
-                        WriteCount(json, CompletionTokensName, usage.CompletionTokens);
-                        WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
-                        WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
-                        WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
-                        json.WriteEndObject();
-                    }
-                    else
-                    {
-                        json.WriteNull(UsageName);
-                    }
-
-                    if (finished.TtftMs is { } ttft)
-                    {
-                        json.WriteNumber(TtftMsName, ttft);
-                    }
-                    else
-                    {
-                        json.WriteNull(TtftMsName);
-                    }
-
-                    json.WriteNumber(DurationMsName, finished.DurationMs);
-                    json.WriteBoolean(StoredName, finished.Stored);
-                    break;
+                    json.WriteStartObject(UsageName);
+                    WriteCount(json, PromptTokensName, usage.PromptTokens);
+                    WriteCount(json, CompletionTokensName, usage.CompletionTokens);
+                    WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
+                    WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
+                    WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
+                    json.WriteEndObject();
+                }
+                else
+                {
+                    json.WriteNull(UsageName);
                 }
 
-            case StreamKeepAlive:
-                output.Write(": keep-alive\n\n"u8);
-                return true;
-
-            default:
-                return false;
+                WriteCount(json, TtftMsName, finished.TtftMs);
+                json.WriteNumber(DurationMsName, finished.DurationMs);
+                json.WriteBoolean(StoredName, finished.Stored);
+                break;
         }
 
         End(json, output);
         return true;
     }
 
-    public override bool Sends(StreamEvent streamEvent) => streamEvent is not StreamKeepAlive;
+    /// Every event of a turn is an sse event, so a position here is the event's id.
+    public override bool Sends(StreamEvent streamEvent) => !NameOf(streamEvent).IsEmpty;
 
     public override void ContinueAfter(long position) => lastId = position;
 
@@ -143,14 +125,17 @@ internal sealed class SseWireWriter : StreamWireWriter
         return true;
     }
 
-    private Utf8JsonWriter Begin(IBufferWriter<byte> output, ReadOnlySpan<byte> eventName, Participant participant)
+    /// The one list of what this protocol carries: the event's name, or nothing for one it does not send.
+    private static ReadOnlySpan<byte> NameOf(StreamEvent streamEvent) => streamEvent switch
     {
-        Header(output, eventName);
-        var json = Json(output);
-        json.WriteStartObject();
-        json.WriteString(ParticipantName, participant == Participant.A ? ParticipantA : ParticipantB);
-        return json;
-    }
+        StreamStarted => "start"u8,
+        StreamDelta => "delta"u8,
+        StreamReasoning => "reasoning"u8,
+        StreamToolCall => "tool_call"u8,
+        StreamFailed => "error"u8,
+        StreamFinished => "finish"u8,
+        _ => default,
+    };
 
     private void Header(IBufferWriter<byte> output, ReadOnlySpan<byte> eventName)
     {
