@@ -42,10 +42,9 @@ public static class MessagingModule
         builder.Services.AddSingleton<StreamDrain>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StreamDrain>());
         builder.Services.AddSingleton<StreamTelemetry>();
-        builder.Services.AddScoped<StreamGate>();
+        builder.Services.AddScoped<TurnAdmission>();
         builder.Services.AddScoped<ParticipantRun>();
-        builder.Services.AddScoped<ArrivalMerge>();
-        builder.Services.AddScoped<LegacyPump>();
+        builder.Services.AddSingleton<TurnRunner>();
         builder.Services.AddSingleton<LegacyCapacity>();
         builder.Services.AddSingleton<LiveTurns>();
         builder.Services.AddSingleton<OwnerStreams>();

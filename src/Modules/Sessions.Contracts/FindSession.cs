@@ -18,7 +18,11 @@ public sealed record FindSession(Guid SessionId, string OwnerId) : IQuery<Sessio
 /// <see cref="Mode"/> says <see cref="SessionKind.Compare"/>).
 /// </param>
 /// <param name="RevealedAt">When a vote revealed the battle's models; <c>null</c> before.</param>
-public sealed record SessionInfo(Guid Id, SessionKind Mode, string ModelA, string? ModelB, bool Battle = false, DateTimeOffset? RevealedAt = null);
+public sealed record SessionInfo(Guid Id, SessionKind Mode, string ModelA, string? ModelB, bool Battle = false, DateTimeOffset? RevealedAt = null)
+{
+    /// <summary>The model of each participant, in order, <c>a</c> first.</summary>
+    public IReadOnlyList<string> Models => Mode == SessionKind.Compare && ModelB is { } modelB ? [ModelA, modelB] : [ModelA];
+}
 
 /// <summary>How many models answer each prompt of a session.</summary>
 public enum SessionKind

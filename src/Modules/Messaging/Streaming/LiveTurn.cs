@@ -3,11 +3,12 @@ using Arena.Modules.Messaging.Domain;
 
 namespace Arena.Modules.Messaging.Streaming;
 
-/// One turn as the process generating it sees it: the events so far (what a resume replays), a token that stops it from
-/// any request, and the clients attached to it. The one writer (whoever drains the turn's merge) appends; any number of
+/// One turn as the process generating it sees it: the events so far (what every response to it writes), a token that
+/// stops it from any request, and the clients attached to it. The one writer (the turn's runner) appends; any number of
 /// followers read up to the published count without a lock, so an event costs an array store, one fenced counter write
-/// and, only while a follower waits, one wake-up. The position of an event is its index plus one: the SSE id it travels
-/// with, in every response that carries it.
+/// and, only while a follower waits, one wake-up. The id of an event is its index plus one: the SSE id it travels with,
+/// in every response that carries it. A turn rebuilt from its stored rows (<see cref="Replay"/>) is an ended one whose
+/// events keep the ids they were stored with.
 internal sealed class LiveTurn : IDisposable
 {
     // Segment k holds FirstSegmentSize << k events, so a short turn (most are) allocates a few hundred bytes, not a
@@ -28,6 +29,8 @@ internal sealed class LiveTurn : IDisposable
     private readonly TimeSpan graceDelay;
     private readonly bool resumable;
     private readonly (Participant Participant, Guid MessageId)[] replies;
+    private readonly long[]? ids;
+    private readonly long doneId;
     private TaskCompletionSource? signal;
     private int published;
     private int clients;
@@ -35,6 +38,9 @@ internal sealed class LiveTurn : IDisposable
     private bool closed;
     private volatile bool shutDown;
 
+    /// <paramref name="limit"/>: how many events a resumable turn keeps before it ends as stopped. Every response follows
+    /// the turn through this buffer, so a turn whose generation ends with its client's connection is not limited: it
+    /// holds what its transcript holds anyway, and its client reads it all, as it did when it read the merge itself.
     public LiveTurn(OpenedStream stream, int limit, TimeSpan graceDelay, TimeProvider clock)
     {
         // Not the stream itself: its plans carry each participant's whole history, which an ended turn kept in memory
@@ -43,13 +49,31 @@ internal sealed class LiveTurn : IDisposable
         Slot = stream.Slot;
         resumable = stream.Resumable;
         replies = [.. stream.Participants.Select(plan => (plan.Participant, plan.MessageId))];
-        this.limit = limit;
+        this.limit = stream.Resumable ? limit : int.MaxValue - ClosingRoom;
         this.graceDelay = graceDelay;
-        segments = new StreamEvent[]?[SegmentOf(limit + ClosingRoom) + 1];
+        segments = new StreamEvent[]?[SegmentOf(this.limit + ClosingRoom) + 1];
         if (stream.Resumable)
         {
             grace = clock.CreateTimer(static state => ((LiveTurn)state!).GraceExpired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    private LiveTurn(Guid sessionId, List<(long Id, StreamEvent Event)> events, long doneId)
+    {
+        SessionId = sessionId;
+        replies = [];
+        limit = events.Count;
+        segments = new StreamEvent[]?[SegmentOf(limit + ClosingRoom) + 1];
+        ids = new long[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            ids[i] = events[i].Id;
+            Publish(events[i].Event);
+        }
+
+        this.doneId = doneId;
+        closed = true;
+        ended.TrySetResult();
     }
 
     public Guid SessionId { get; }
@@ -71,6 +95,9 @@ internal sealed class LiveTurn : IDisposable
 
     public DateTimeOffset? EndedAt { get; private set; }
 
+    /// The id of the end of the turn (the sse <c>done</c>), once it ended.
+    public long DoneId => ids is null ? Count + 1 : doneId;
+
     public StreamEvent this[int index]
     {
         get
@@ -79,6 +106,12 @@ internal sealed class LiveTurn : IDisposable
             return segments[segment]![index - SegmentStart(segment)];
         }
     }
+
+    /// An ended turn of <paramref name="events"/> in id order, for a follower to write as it writes a live one.
+    public static LiveTurn Replay(Guid sessionId, List<(long Id, StreamEvent Event)> events, long doneId) => new(sessionId, events, doneId);
+
+    /// The id the event at <paramref name="index"/> travels with.
+    public long IdOf(int index) => ids is null ? index + 1 : ids[index];
 
     public void Append(StreamEvent streamEvent)
     {
@@ -267,15 +300,7 @@ internal sealed class LiveTurn : IDisposable
             return true;
         }
 
-        var waiter = Volatile.Read(ref signal);
-        if (waiter is null)
-        {
-            var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            waiter = Interlocked.CompareExchange(ref signal, fresh, null) ?? fresh;
-        }
-
-        // The exchange above is a full fence, so an event published before it is seen here, and one published after it
-        // wakes the waiter.
+        var waiter = Signal();
         if (Count > position || IsEnded)
         {
             return true;
@@ -284,6 +309,23 @@ internal sealed class LiveTurn : IDisposable
         await waiter.Task.WaitAsync(timeout, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         cancellationToken.ThrowIfCancellationRequested();
         return waiter.Task.IsCompleted;
+    }
+
+    /// <see cref="WaitBeyondAsync"/> for a follower on a thread of its own, which it blocks.
+    public bool WaitBeyond(int position, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Count > position || IsEnded)
+        {
+            return true;
+        }
+
+        var waiter = Signal();
+        if (Count > position || IsEnded)
+        {
+            return true;
+        }
+
+        return waiter.Task.Wait(timeout, cancellationToken);
     }
 
     public void Dispose()
@@ -304,6 +346,20 @@ internal sealed class LiveTurn : IDisposable
         {
             Wake();
         }
+    }
+
+    /// The task the next event completes. The exchange is a full fence, so an event published before it is seen by the
+    /// caller's check after it, and one published after it completes the task.
+    private TaskCompletionSource Signal()
+    {
+        var waiter = Volatile.Read(ref signal);
+        if (waiter is null)
+        {
+            var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = Interlocked.CompareExchange(ref signal, fresh, null) ?? fresh;
+        }
+
+        return waiter;
     }
 
     private static int SegmentOf(int index) => BitOperations.Log2((uint)(index >> FirstSegmentShift) + 1);

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Persistence;
-using Mediator;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Arena.Modules.Messaging.Streaming;
@@ -11,7 +8,7 @@ namespace Arena.Modules.Messaging.Streaming;
 /// The turns this process generates, one per session (the database allows one streaming turn per session), kept after
 /// they end so that a resume right after a drop replays their exact events from memory: until the rows replay them just
 /// as exactly (see <see cref="LiveTurn.ReplaysFromRows"/>), or for <see cref="MessagingOptions.LiveTurnRetention"/>.
-internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundSaves saves, TimeProvider clock, IOptions<MessagingOptions> options, ILogger<LiveTurns> logger)
+internal sealed class LiveTurns(BackgroundSaves saves, TimeProvider clock, IOptions<MessagingOptions> options)
 {
     private readonly ConcurrentDictionary<Guid, LiveTurn> turns = new();
 
@@ -51,33 +48,6 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundS
         }
     }
 
-    /// Runs a resumable turn on its own, in a scope of its own, so that it outlives the request that started it; only its
-    /// token (a stop, or a grace period without clients) cancels it.
-    public void RunDetached(LiveTurn turn, IStreamQuery<StreamEvent> request) => _ = Task.Run(async () =>
-    {
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-            await foreach (var streamEvent in mediator.CreateStream(request, turn.Token))
-            {
-                turn.Append(streamEvent);
-            }
-        }
-        catch (OperationCanceledException) when (turn.Token.IsCancellationRequested)
-        {
-            LogStopped(logger, turn.SessionId);
-        }
-        catch (Exception exception)
-        {
-            LogDetachedFailed(logger, turn.SessionId, exception);
-        }
-        finally
-        {
-            Complete(turn);
-        }
-    });
-
     private async Task ForgetLaterAsync(LiveTurn turn, Task<bool>? stored)
     {
         var settings = options.Value;
@@ -100,10 +70,4 @@ internal sealed partial class LiveTurns(IServiceScopeFactory scopes, BackgroundS
             turn.Dispose();
         }
     }
-
-    [LoggerMessage(LogLevel.Information, "The resumable turn of session {SessionId} was stopped")]
-    private static partial void LogStopped(ILogger logger, Guid sessionId);
-
-    [LoggerMessage(LogLevel.Error, "The resumable turn of session {SessionId} failed")]
-    private static partial void LogDetachedFailed(ILogger logger, Guid sessionId, Exception exception);
 }

@@ -8,7 +8,7 @@ namespace Arena.Modules.Messaging.Streaming;
 
 /// The graceful end of this instance's streams on SIGTERM. It runs in the host's stopping phase, before any hosted service
 /// stops, so the server still answers meanwhile: from the moment the host is stopping, readiness fails and new stream
-/// requests answer 503 (see <see cref="StreamGate"/>); running turns get <see cref="MessagingOptions.DrainTimeout"/> to
+/// requests answer 503 (see <c>TurnAdmission</c>); running turns get <see cref="MessagingOptions.DrainTimeout"/> to
 /// end by themselves; those still running are then ended as <c>shutdown</c> (their clients read an error with that code
 /// and the protocol's end; their rows are stored <c>interrupted</c> with their content and metadata, and a resumable turn
 /// is thus handed back to whichever instance a resume reaches, which replays the rows); last, the pending final writes

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Features.StreamReply;
 using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Sessions.Contracts;
@@ -39,19 +40,9 @@ internal static class ResumeStreamEndpoint
     {
         var cancellationToken = context.RequestAborted;
         var request = context.Request;
-        string? protocolName = request.Query["protocol"];
-        StreamProtocol protocol;
-        if (string.IsNullOrEmpty(protocolName) || protocolName.Equals("sse", StringComparison.OrdinalIgnoreCase))
+        if (StreamRequestReader.ReadProtocol(request.Query["protocol"], request.Headers[StreamRequestReader.ProtocolHeader], StreamProtocol.Sse, out var invalid) is not { } protocol)
         {
-            protocol = StreamProtocol.Sse;
-        }
-        else if (protocolName.Equals("data", StringComparison.OrdinalIgnoreCase))
-        {
-            protocol = StreamProtocol.Data;
-        }
-        else
-        {
-            await Invalid("protocol", "'protocol' must be 'sse' or 'data'.").ExecuteAsync(context);
+            await invalid!.ExecuteAsync(context);
             return;
         }
 
@@ -62,14 +53,14 @@ internal static class ResumeStreamEndpoint
         long after = 0;
         if (!string.IsNullOrEmpty(text) && (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
         {
-            await Invalid(field, $"'{field}' must be the id of an event of this stream (a non-negative integer).").ExecuteAsync(context);
+            await StreamProblems.Invalid(field, $"'{field}' must be the id of an event of this stream (a non-negative integer).").ExecuteAsync(context);
             return;
         }
 
         var session = await mediator.Send(new FindSession(id, user.FindFirstValue("sub")!), cancellationToken);
         if (session is null)
         {
-            await TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "The session does not exist.").ExecuteAsync(context);
+            await StreamProblems.Missing().ExecuteAsync(context);
             return;
         }
 
@@ -113,9 +104,7 @@ internal static class ResumeStreamEndpoint
 
         StreamResponse.PrepareStream(context);
         // A battle not yet voted on names no model, as its live stream did not.
-        await StoredTurnReplay.WriteAsync(context, replies, protocol, after, hideModels: session.Battle && session.RevealedAt is null, cancellationToken);
+        using var replay = StoredTurnReplay.Rebuild(id, replies, hideModels: session.Battle && session.RevealedAt is null);
+        await follower.FollowAsync(context, replay, protocol, after, cancellationToken);
     }
-
-    private static IResult Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 }

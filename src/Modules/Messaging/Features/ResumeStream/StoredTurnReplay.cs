@@ -1,9 +1,7 @@
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Messaging.Streaming;
-using Arena.Modules.Messaging.Streaming.Wire;
 using Arena.Modules.Providers.Contracts;
-using Microsoft.AspNetCore.Http;
 
 namespace Arena.Modules.Messaging.Features.ResumeStream;
 
@@ -18,45 +16,14 @@ namespace Arena.Modules.Messaging.Features.ResumeStream;
 /// its starts, as its live stream did not.
 internal static class StoredTurnReplay
 {
-    public static async Task WriteAsync(HttpContext context, IReadOnlyList<MessageRows.StoredReply> replies, StreamProtocol protocol, long after, bool hideModels, CancellationToken cancellationToken)
+    /// The turn the rows rebuild, ended, for a follower to write as it writes a live one.
+    public static LiveTurn Rebuild(Guid sessionId, IReadOnlyList<MessageRows.StoredReply> replies, bool hideModels)
     {
-        var (events, done) = Rebuild(replies, hideModels);
-        var writer = StreamWireWriter.For(protocol);
-        var body = context.Response.BodyWriter;
-        // SSE positions are the ids; data positions count the lines the protocol sends.
-        long line = 0;
-        foreach (var (id, streamEvent) in events)
-        {
-            if (!writer.Sends(streamEvent))
-            {
-                continue;
-            }
-
-            var position = protocol == StreamProtocol.Sse ? id : ++line;
-            if (position > after)
-            {
-                writer.ContinueAfter(position - 1);
-                writer.Write(streamEvent, body);
-            }
-        }
-
-        if (done > after)
-        {
-            writer.ContinueAfter(done - 1);
-            writer.WriteEnd(body);
-        }
-
-        try
-        {
-            await body.FlushAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The client went away.
-        }
+        var (events, done) = Events(replies, hideModels);
+        return LiveTurn.Replay(sessionId, events, done);
     }
 
-    private static (List<(long Id, StreamEvent Event)> Events, long Done) Rebuild(IReadOnlyList<MessageRows.StoredReply> replies, bool hideModels)
+    private static (List<(long Id, StreamEvent Event)> Events, long Done) Events(IReadOnlyList<MessageRows.StoredReply> replies, bool hideModels)
     {
         var positions = replies.Select(r => ReplyPositions.Deserialize(r.Positions)).ToList();
         var events = new List<(long Id, StreamEvent Event)>();

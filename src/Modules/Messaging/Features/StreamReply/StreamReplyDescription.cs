@@ -63,7 +63,7 @@ internal static class StreamReplyDescription
         {
             operation.Parameters ??= [];
             operation.Parameters.Add(Parameter("protocol", ParameterLocation.Query, "The wire format of the stream; wins over the X-Arena-Protocol header.", Choice("data", "data", "sse")));
-            operation.Parameters.Add(Parameter(StreamGate.ProtocolHeader, ParameterLocation.Header, "The wire format of the stream, when the protocol query parameter is absent.", Choice("data", "data", "sse")));
+            operation.Parameters.Add(Parameter(StreamRequestReader.ProtocolHeader, ParameterLocation.Header, "The wire format of the stream, when the protocol query parameter is absent.", Choice("data", "data", "sse")));
             operation.Parameters.Add(Parameter(PipelineHeader, ParameterLocation.Header, "Asks for one pipeline instead of the gateway's choice; honoured only where Arena:Gateway:AllowOverrideHeader is true.", Choice(null, StreamReplyEndpoint.Pipeline, "legacy")));
             if (operation.Responses?.TryGetValue("200", out var stream) == true && stream is OpenApiResponse streamResponse)
             {

@@ -7,10 +7,11 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Arena.Modules.Messaging.Features.StreamReplyLegacy;
 
-/// The legacy pipeline's endpoint: the same gate as the streaming pipeline (which takes a slot of the legacy pool once
-/// the session has admitted the turn), then the blocking pump on a request thread of its own, as a thread-per-request
-/// server runs it. Its blocking waits then never hold a thread-pool thread, which the
-/// gateway, the streaming pipeline and the health probes share: a full legacy pool answers 503 instead of starving them.
+/// The legacy pipeline's endpoint: the same admission as the streaming pipeline (which takes a slot of the legacy pool
+/// once the session has admitted the turn), then the turn's runner on threads of its own, and this request a follower
+/// that writes with blocking calls on a request thread of its own, as a thread-per-request server runs it. Its blocking
+/// waits then never hold a thread-pool thread, which the gateway, the streaming pipeline and the health probes share: a
+/// full legacy pool answers 503 instead of starving them.
 internal static class LegacyStreamEndpoint
 {
     public const string Pipeline = "legacy";
@@ -21,13 +22,13 @@ internal static class LegacyStreamEndpoint
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder routes) =>
         StreamReplyDescription.DispatchOnly(routes.MapPost(StreamReplyDescription.Pattern, HandleAsync).WithName(Name)).ExcludeFromDescription();
 
-    private static async Task HandleAsync(HttpContext context, StreamGate gate, LegacyPump pump, LegacyCapacity capacity, StreamTelemetry telemetry, LiveTurns turns)
+    private static async Task HandleAsync(HttpContext context, TurnAdmission admission, TurnRunner runner, TurnFollower follower, LegacyCapacity capacity, StreamTelemetry telemetry, LiveTurns turns)
     {
         StreamResponse.MarkPipeline(context, Pipeline);
         using var trace = telemetry.Begin(Pipeline, context.RequestAborted);
         try
         {
-            var opening = await gate.OpenAsync(context, trace, context.RequestAborted, reserve: () =>
+            var opening = await admission.OpenAsync(context, trace, context.RequestAborted, reserve: () =>
             {
                 if (capacity.TryEnter(context))
                 {
@@ -50,15 +51,10 @@ internal static class LegacyStreamEndpoint
             // The legacy model writes with blocking calls; Kestrel forbids them unless a response opts in, and only this one does.
             context.Features.GetRequiredFeature<IHttpBodyControlFeature>().AllowSynchronousIO = true;
             var turn = turns.Begin(stream);
-            try
-            {
-                await Task.Factory.StartNew(() => pump.Run(context, stream, turn), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            }
-            finally
-            {
-                turns.Complete(turn);
-            }
-
+            runner.StartBlocking(turn, stream);
+            await Task.Factory.StartNew(() => follower.Follow(context, turn, stream.Protocol, context.RequestAborted, stopsOnLeave: true), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // The pool's slot is the turn's: it is given back once the rows are settled, as when the request joined its threads.
+            await turn.Ended;
             trace.Completed();
         }
         finally

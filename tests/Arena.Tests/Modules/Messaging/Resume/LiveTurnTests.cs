@@ -60,6 +60,21 @@ public sealed class LiveTurnTests : IDisposable
     }
 
     [Fact]
+    public void Append_NotResumablePastTheLimit_KeepsEveryEventForItsClient()
+    {
+        using var turn = NewTurn(limit: 40, resumable: false);
+        for (var i = 0; i < 60; i++)
+        {
+            turn.Append(new StreamDelta(Participant.A, i.ToString()));
+        }
+
+        Assert.False(turn.Overflowed);
+        Assert.False(turn.Token.IsCancellationRequested);
+        Assert.Equal(60, turn.Count);
+        Assert.Equal("59", Assert.IsType<StreamDelta>(turn[59]).Content);
+    }
+
+    [Fact]
     public void ReplaysFromRows_TextFinishedAndStored_True()
     {
         using var turn = NewTurn(limit: 100);
@@ -140,10 +155,11 @@ public sealed class LiveTurnTests : IDisposable
         turn.Append(finished);
     }
 
-    private LiveTurn NewTurn(int limit)
+    /// A resumable turn: only a turn whose generation outlives its client's connection is held to the limit.
+    private LiveTurn NewTurn(int limit, bool resumable = true)
     {
         var plan = new ParticipantPlan(Participant.A, "mock", Guid.CreateVersion7(), []);
-        var stream = new OpenedStream(StreamProtocol.Sse, [plan], new StreamTrace(telemetry, "streaming", CancellationToken.None), Guid.CreateVersion7(), Resumable: false);
+        var stream = new OpenedStream(StreamProtocol.Sse, [plan], new StreamTrace(telemetry, "streaming", CancellationToken.None), Guid.CreateVersion7(), resumable);
         return new LiveTurn(stream, limit, TimeSpan.FromMinutes(1), TimeProvider.System);
     }
 }

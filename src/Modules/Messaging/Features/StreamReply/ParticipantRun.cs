@@ -1,11 +1,12 @@
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Persistence;
+using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Providers.Contracts;
 using Mediator;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Arena.Modules.Messaging.Streaming;
+namespace Arena.Modules.Messaging.Features.StreamReply;
 
 /// One participant's whole life, the same in both pipelines: start, apply the provider's updates, offer partial copies,
 /// finish or fail, and settle the row when the stream stops early. Only the waiting varies (<see cref="IParticipantWaits"/>).

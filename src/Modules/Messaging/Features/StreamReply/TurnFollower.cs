@@ -1,0 +1,167 @@
+using System.Buffers;
+using Arena.Modules.Messaging.Domain;
+using Arena.Modules.Messaging.Streaming;
+using Arena.Modules.Messaging.Streaming.Wire;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Arena.Modules.Messaging.Features.StreamReply;
+
+/// Every response to a turn, whoever asked: the client that started it, a resume (forwarded or not) and a replay of a
+/// turn rebuilt from its rows. It writes the turn from a position on, then live until the turn ends, then the protocol's
+/// end, in one loop and by one rule. A position counts what the protocol sends (<see cref="StreamWireWriter.Sends"/>):
+/// the event's id in <c>sse</c>, the lines in <c>data</c>; so a client resumes right after the last thing it received
+/// and never sees an event twice. Legacy follows on its own thread with blocking waits (<see cref="BlockingOutput"/>).
+internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions> options)
+{
+    /// False when the client asked for a position the turn can no longer replay from memory (the buffer overflowed).
+    /// <paramref name="stopsOnLeave"/>: the client started a turn that is not resumable, whose generation ends with its
+    /// connection: its leaving stops the turn at once, and the call returns once the turn's rows are settled.
+    public Task<bool> FollowAsync(HttpContext context, LiveTurn turn, StreamProtocol protocol, long after, CancellationToken cancellationToken, bool stopsOnLeave = false) =>
+        FollowAsync(new AsyncOutput(context.Response.BodyWriter, clock), turn, protocol, after, stopsOnLeave, cancellationToken);
+
+    /// <see cref="FollowAsync(HttpContext, LiveTurn, StreamProtocol, long, CancellationToken, bool)"/> on the calling
+    /// thread, which it blocks on every write and wait (the response must allow synchronous IO).
+    public bool Follow(HttpContext context, LiveTurn turn, StreamProtocol protocol, CancellationToken cancellationToken, bool stopsOnLeave)
+    {
+        var following = FollowAsync(new BlockingOutput(context.Response.Body), turn, protocol, 0, stopsOnLeave, cancellationToken);
+        // Every wait of the blocking output is over when it returns, so the task is complete.
+        return following.GetAwaiter().GetResult();
+    }
+
+    private async Task<bool> FollowAsync<TOutput>(TOutput output, LiveTurn turn, StreamProtocol protocol, long after, bool stopsOnLeave, CancellationToken cancellationToken)
+        where TOutput : IFollowerOutput
+    {
+        var writer = StreamWireWriter.For(protocol);
+        var body = output.Buffer;
+        var keepAlive = options.Value.KeepAliveInterval;
+        var idsArePositions = protocol == StreamProtocol.Sse;
+        turn.Attach();
+        try
+        {
+            var index = 0;
+            long position = 0;
+            var started = false;
+            while (true)
+            {
+                // Read the end before the count: once ended, every event is published.
+                var ended = turn.IsEnded;
+                var count = turn.Count;
+                var wrote = false;
+                for (; index < count; index++)
+                {
+                    var streamEvent = turn[index];
+                    if (!writer.Sends(streamEvent))
+                    {
+                        continue;
+                    }
+
+                    position = idsArePositions ? turn.IdOf(index) : position + 1;
+                    if (position > after)
+                    {
+                        writer.ContinueAfter(position - 1);
+                        wrote |= writer.Write(streamEvent, body);
+                    }
+                }
+
+                if (ended && index == count)
+                {
+                    if (turn.Overflowed && position < after)
+                    {
+                        return false;
+                    }
+
+                    var done = idsArePositions ? turn.DoneId : position + 1;
+                    if (done > after)
+                    {
+                        writer.ContinueAfter(done - 1);
+                        wrote |= writer.WriteEnd(body);
+                    }
+
+                    if (wrote || !started)
+                    {
+                        await output.FlushAsync(cancellationToken);
+                    }
+
+                    return true;
+                }
+
+                if (wrote || !started)
+                {
+                    started = true;
+                    await output.FlushAsync(cancellationToken);
+                }
+
+                if (!await output.WaitBeyondAsync(turn, index, keepAlive, cancellationToken) && writer.Write(StreamKeepAlive.Instance, body))
+                {
+                    await output.FlushAsync(cancellationToken);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException && cancellationToken.IsCancellationRequested || exception is IOException)
+        {
+            // The client went away (a blocking write may learn it before the request's token does); a resumable turn keeps
+            // running for its grace period.
+            if (stopsOnLeave)
+            {
+                turn.Stop();
+                await output.WaitAsync(turn.Ended);
+            }
+
+            return true;
+        }
+        finally
+        {
+            turn.Detach();
+        }
+    }
+
+    /// The response as one follower writes it; how it waits is the pipeline's.
+    private interface IFollowerOutput
+    {
+        IBufferWriter<byte> Buffer { get; }
+
+        ValueTask FlushAsync(CancellationToken cancellationToken);
+
+        ValueTask<bool> WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken);
+
+        ValueTask WaitAsync(Task pending);
+    }
+
+    private readonly struct AsyncOutput(System.IO.Pipelines.PipeWriter body, TimeProvider clock) : IFollowerOutput
+    {
+        public IBufferWriter<byte> Buffer => body;
+
+        public async ValueTask FlushAsync(CancellationToken cancellationToken) => await body.FlushAsync(cancellationToken);
+
+        public ValueTask<bool> WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken) =>
+            new(turn.WaitBeyondAsync(position, timeout, clock, cancellationToken));
+
+        public ValueTask WaitAsync(Task pending) => new(pending);
+    }
+
+    /// The old service's model: synchronous writes and flushes, and waits that block the follower's own thread.
+    private readonly struct BlockingOutput(Stream body) : IFollowerOutput
+    {
+        private readonly ArrayBufferWriter<byte> buffer = new(4096);
+
+        public IBufferWriter<byte> Buffer => buffer;
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            body.Write(buffer.WrittenSpan);
+            body.Flush();
+            buffer.ResetWrittenCount();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask<bool> WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(turn.WaitBeyond(position, timeout, cancellationToken));
+
+        public ValueTask WaitAsync(Task pending)
+        {
+            pending.GetAwaiter().GetResult();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
