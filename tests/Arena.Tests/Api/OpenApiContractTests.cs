@@ -9,7 +9,8 @@ namespace Arena.Tests.Api;
 
 /// The OpenAPI document cannot drift from the code: an independent reader validates it, and every operation it lists is
 /// called on the live Host, each real answer checked against what the document says of it.
-public sealed class OpenApiContractTests(ContractApp app) : IClassFixture<ContractApp>
+[Collection(ApiContractCollection.Name)]
+public sealed class OpenApiContractTests(ContractApp app)
 {
     [Fact]
     public async Task OpenApiDocument_ReadWithMicrosoftOpenApiRules_HasNoErrorsOrWarnings()

@@ -13,7 +13,7 @@ public class BenchSmokeTests
     [Fact]
     public async Task Bench_TinyRun_FinishesAndReportsEveryFigure()
     {
-        var repo = RepoRoot();
+        var repo = Checkout.Root;
         var configuration = typeof(BenchSmokeTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var harness = Path.Combine(repo, "bench", "Arena.Bench", "bin", configuration, "net10.0", "Arena.Bench.dll");
         Assert.True(File.Exists(harness), $"{harness} is missing: the test project references the harness, so building the tests builds it.");
@@ -93,18 +93,5 @@ public class BenchSmokeTests
         }
 
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Arena.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Arena.sln not found above the test assembly.");
     }
 }

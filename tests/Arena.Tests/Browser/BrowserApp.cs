@@ -38,7 +38,7 @@ public class BrowserApp : ArenaApp, IAsyncLifetime
 
     public new async Task InitializeAsync()
     {
-        var library = Path.Combine(WebRoot(), "lib", "markdown-it", "markdown-it.esm.min.mjs");
+        var library = Path.Combine(Checkout.Root, "src", "Host", "wwwroot", "lib", "markdown-it", "markdown-it.esm.min.mjs");
         if (!File.Exists(library))
         {
             throw new InvalidOperationException($"The web page's libraries are not installed ({library}): run ./scripts/web-assets.sh, or ./scripts/test.sh which runs it.");
@@ -102,16 +102,5 @@ public class BrowserApp : ArenaApp, IAsyncLifetime
         // The real providers stay out of the catalog even where the machine has keys.
         settings["Arena:Providers:openai:ApiKeyEnvironmentVariable"] = "";
         settings["Arena:Providers:anthropic:ApiKeyEnvironmentVariable"] = "";
-    }
-
-    private static string WebRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Arena.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return Path.Combine(directory?.FullName ?? ".", "src", "Host", "wwwroot");
     }
 }

@@ -131,16 +131,7 @@ public sealed partial class HostProcess : IAsyncDisposable
     private static string HostDll()
     {
         var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = bin.Parent!.Name;
-        for (var directory = bin; directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Arena.sln")))
-            {
-                return Path.Combine(directory.FullName, "src", "Host", "bin", configuration, bin.Name, "Arena.Host.dll");
-            }
-        }
-
-        throw new InvalidOperationException("Arena.sln not found above the test assembly.");
+        return Path.Combine(Checkout.Root, "src", "Host", "bin", bin.Parent!.Name, bin.Name, "Arena.Host.dll");
     }
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]

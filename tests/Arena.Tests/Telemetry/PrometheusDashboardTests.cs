@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Arena.Tests.Support;
 
 namespace Arena.Tests.Telemetry;
 
@@ -31,7 +32,7 @@ public sealed partial class PrometheusDashboardTests(TelemetryApp app) : IClassF
         await prometheus.WaitUntilAsync(replies, total => total >= 24, Patience);
         await prometheus.WaitUntilAsync($"count(arena_health_ready{{{self}}})", count => count >= 1, Patience);
 
-        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(PrometheusServer.Repository, "deploy/grafana/dashboards/arena-migration.json"))).RootElement;
+        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Checkout.Root, "deploy/grafana/dashboards/arena-migration.json"))).RootElement;
         var checkedTargets = 0;
         foreach (var panel in dashboard.GetProperty("panels").EnumerateArray())
         {
@@ -79,7 +80,7 @@ public sealed partial class PrometheusDashboardTests(TelemetryApp app) : IClassF
     [PrometheusFact]
     public async Task AlertingRules_Promtool_AcceptsThem()
     {
-        var start = new ProcessStartInfo(PrometheusServer.Promtool, ["check", "rules", Path.Combine(PrometheusServer.Repository, "deploy/prometheus/rules.yml")])
+        var start = new ProcessStartInfo(PrometheusServer.Promtool, ["check", "rules", Path.Combine(Checkout.Root, "deploy/prometheus/rules.yml")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -17,20 +17,6 @@ public sealed class PrometheusServer : IDisposable
 
     public static string Promtool => Environment.GetEnvironmentVariable("ARENA_TEST_PROMTOOL") ?? "promtool";
 
-    public static string Repository
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Arena.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory?.FullName ?? throw new InvalidOperationException("The repository (Arena.sln) is not above the test's directory.");
-        }
-    }
-
     /// Makes Prometheus scrape this address; returns the instance label its series carry.
     public string Scrape(Uri baseAddress)
     {

@@ -17,25 +17,95 @@ internal static class StreamReplyDescription
 
     public const string PipelineHeader = StreamResponse.PipelineHeader;
 
+    public const string EventStreamMediaType = "text/event-stream";
+
+    public const string DataExampleName = "data";
+
+    public const string SseExampleName = "sse";
+
+    // A table (the README's too) and example streams rather than prose, so that the contract tests can read every event
+    // and field back and hold them to what the wire writers produce.
     private const string StreamDescription =
         """
-        The reply, written as it is generated. Which format depends on `protocol`:
+        The reply, written as it is generated. Which format depends on `protocol`. The events of both are below, each with
+        every field it can hold. `{p}` is the participant, a letter, `a`, `b`, …
 
-        `data` (default; the old service's format): one line per event, `{participant}{kind}:{json}` with participant `a` or `b`
-        and camelCase JSON. Kind `0` is a chunk, `{"content":"..."}`; kind `3` an error, `{"error":{"code":"...","message":"..."}}`;
-        kind `d` the end of that participant, `{"finishReason":"stop","usage":{"promptTokens":0,"completionTokens":0},"stored":true}`.
+        `data` (default; the old service's format): one line per event, `{p}{kind}:{json}`, with camelCase JSON; clients skip
+        the kinds they do not know. `sse`: standard server-sent events, each with an increasing `id`, an `event` and one
+        snake_case JSON `data` line; `: keep-alive` comment lines keep an idle connection open.
 
-        `sse`: standard server-sent events, each with an increasing `id`, an `event` and one snake_case JSON `data` line:
-        `start` (`participant`, `message_id`, `model`; no `model` in a battle before its vote), `delta` (`participant`, `content`), `error` (`participant`,
-        `error` {`code`, `message`}), `finish` (`participant`, `finish_reason`, `usage`, `ttft_ms`, `duration_ms`, `stored`), and last
-        `done` (`{}`). `: keep-alive` comment lines keep an idle connection open.
+        | event | `data` line | `sse` event and data |
+        | --- | --- | --- |
+        | a participant's reply starts (no `model` in a battle before its vote) | none | `start` `{"participant":"a","message_id":"…","model":"…"}` |
+        | a chunk of the answer | `{p}0:{"content":"…"}` | `delta` `{"participant":"a","content":"…"}` |
+        | a chunk of reasoning ("thinking") | `{p}g:{"content":"…"}` | `reasoning` `{"participant":"a","content":"…"}` |
+        | a tool call the model asked for, its arguments the provider's JSON text as sent | `{p}9:{"toolCallId":"…","toolName":"…","args":"…"}` | `tool_call` `{"participant":"a","id":"…","name":"…","arguments":"…"}` |
+        | a failure | `{p}3:{"error":{"code":"…","message":"…"}}` | `error` `{"participant":"a","error":{"code":"…","message":"…"}}` |
+        | the end of a participant | `{p}d:{"finishReason":"stop","usage":{"promptTokens":9,"completionTokens":65,"cacheReadTokens":null,"cacheWriteTokens":null,"reasoningTokens":null},"stored":true}` | `finish` `{"participant":"a","finish_reason":"stop","usage":{"prompt_tokens":9,"completion_tokens":65,"cache_read_tokens":null,"cache_write_tokens":null,"reasoning_tokens":null},"ttft_ms":120,"duration_ms":900,"stored":true}` |
+        | the end of the response | none | `done` `{}` |
 
-        `stored` (both protocols) says whether the reply was saved when its end was sent; when false the server keeps retrying
-        the save in the background. An error with code `shutdown` (then no `d`/`finish` for that participant) means the
-        instance shut down before the reply ended: what had arrived is stored as `interrupted`.
+        `usage` is null when the provider reported nothing, and each count in it null when not reported; `ttft_ms` is null
+        when no chunk arrived. `stored` (both protocols) says whether the reply was saved when its end was sent; when false
+        the server keeps retrying the save in the background. An error with code `shutdown` (then no `d`/`finish` for that
+        participant) means the instance shut down before the reply ended: what had arrived is stored as `interrupted`.
 
         In compare mode the events of `a` and `b` are interleaved in arrival order; each participant's own events keep their order.
         A failure after the stream started travels inside it and ends only that participant.
+        """;
+
+    private const string DataExample =
+        """
+        a0:{"content":"mock-swift here. "}
+        b0:{"content":"mock-sage here. "}
+        bg:{"content":"The user wants the weather."}
+        b9:{"toolCallId":"call_1","toolName":"get_weather","args":"{\"city\":\"Paris\"}"}
+        a3:{"error":{"code":"timeout","message":"The provider timed out before answering; please try again."}}
+        ad:{"finishReason":"error","usage":null,"stored":true}
+        bd:{"finishReason":"tool_calls","usage":{"promptTokens":82,"completionTokens":41,"cacheReadTokens":64,"cacheWriteTokens":null,"reasoningTokens":16},"stored":true}
+
+        """;
+
+    private const string SseExample =
+        """
+        id: 1
+        event: start
+        data: {"participant":"a","message_id":"0195a0f2-0000-7000-8000-000000000001","model":"mock-swift"}
+
+        id: 2
+        event: start
+        data: {"participant":"b","message_id":"0195a0f2-0000-7000-8000-000000000002","model":"mock-sage"}
+
+        id: 3
+        event: delta
+        data: {"participant":"a","content":"mock-swift here. "}
+
+        id: 4
+        event: reasoning
+        data: {"participant":"b","content":"The user wants the weather."}
+
+        : keep-alive
+
+        id: 5
+        event: tool_call
+        data: {"participant":"b","id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"}
+
+        id: 6
+        event: error
+        data: {"participant":"a","error":{"code":"timeout","message":"The provider timed out before answering; please try again."}}
+
+        id: 7
+        event: finish
+        data: {"participant":"a","finish_reason":"error","usage":null,"ttft_ms":180,"duration_ms":30180,"stored":true}
+
+        id: 8
+        event: finish
+        data: {"participant":"b","finish_reason":"tool_calls","usage":{"prompt_tokens":82,"completion_tokens":41,"cache_read_tokens":64,"cache_write_tokens":null,"reasoning_tokens":16},"ttft_ms":412,"duration_ms":1530,"stored":true}
+
+        id: 9
+        event: done
+        data: {}
+
+
         """;
 
     /// Routing never matches these endpoints by itself: the router in front of them (the Host's gateway) picks one
@@ -49,7 +119,7 @@ internal static class StreamReplyDescription
             + "The path also answers with a trailing slash. Every problem is sent before the stream starts, as application/problem+json naming the bad field.")
         .Accepts<StreamMessageBody>("application/json")
         .WithMetadata(
-            Response(typeof(string), StatusCodes.Status200OK, "text/event-stream", StreamDescription),
+            Response(typeof(string), StatusCodes.Status200OK, EventStreamMediaType, StreamDescription),
             Response(typeof(HttpValidationProblemDetails), StatusCodes.Status400BadRequest, "application/problem+json", "The protocol, the body, session_id or messages is invalid; errors names the field."),
             Response(typeof(ProblemDetails), StatusCodes.Status401Unauthorized, "application/problem+json", "No valid bearer token."),
             Response(typeof(ProblemDetails), StatusCodes.Status404NotFound, "application/problem+json", "The session does not exist or belongs to another user."),
@@ -69,6 +139,14 @@ internal static class StreamReplyDescription
             {
                 streamResponse.Headers ??= new Dictionary<string, IOpenApiHeader>();
                 streamResponse.Headers[PipelineHeader] = new OpenApiHeader { Description = "The pipeline that served the stream.", Schema = Choice(null, StreamReplyEndpoint.Pipeline, "legacy") };
+                if (streamResponse.Content?.TryGetValue(EventStreamMediaType, out var events) == true && events is OpenApiMediaType eventStream)
+                {
+                    eventStream.Examples = new Dictionary<string, IOpenApiExample>
+                    {
+                        [DataExampleName] = new OpenApiExample { Summary = "protocol=data: a compare turn, a failing and a tool-calling participant", Value = JsonValue.Create(DataExample) },
+                        [SseExampleName] = new OpenApiExample { Summary = "protocol=sse: the same turn", Value = JsonValue.Create(SseExample) },
+                    };
+                }
             }
 
             if (operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true && body is OpenApiMediaType json)
