@@ -23,6 +23,7 @@ builder.Services.AddMediator((MediatorOptions options) =>
     options.GenerateTypesAsInternal = true;
     options.Assemblies =
     [
+        typeof(Program),
         typeof(ProvidersModule),
         typeof(Arena.Modules.Providers.Contracts.FindModel),
         typeof(SessionsModule),

@@ -4,7 +4,8 @@ using Yarp.ReverseProxy.Transforms;
 
 namespace Arena.Host.Gateway;
 
-/// The YARP gateway that splits the public stream API between the streaming and legacy pipelines.
+/// The YARP gateway that splits the public stream API between the streaming and legacy pipelines; and YARP's forwarder
+/// for the resumes whose turn another instance generates (Messaging names the instance).
 internal static class GatewayExtensions
 {
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
@@ -16,6 +17,8 @@ internal static class GatewayExtensions
         services.AddSingleton<InProcessDestinations>();
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
+        services.AddSingleton<InstanceForwarder>();
+        services.AddHttpContextAccessor();
 
         services.AddReverseProxy()
             // Operators may proxy further routes with plain YARP configuration; nothing else under /api is proxied by default.

@@ -49,7 +49,7 @@ public static class MessagingModule
         builder.Services.AddSingleton<LiveTurns>();
         builder.Services.AddSingleton<OwnerStreams>();
         builder.Services.AddSingleton<TurnFollower>();
-        builder.Services.AddSingleton<TurnForwarder>();
+        builder.Services.AddScoped<TurnForwarder>();
         builder.Services.AddSingleton<TurnStops>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnStops>());
         return builder;

@@ -15,8 +15,9 @@ using Npgsql;
 
 namespace Arena.Tests.Modules.Messaging.Resume;
 
-/// Two Hosts on one database, and two models (<c>paced-a</c>, <c>paced-b</c>) served by the real OpenAI client from one
-/// fake upstream whose scripts the tests pace. The heartbeat is short, so that each Host records its address quickly.
+/// Two Hosts on one database, with the same settings and services, and two models (<c>paced-a</c>, <c>paced-b</c>) served
+/// by the real OpenAI client from one fake upstream whose scripts the tests pace. The heartbeat is short, so that each Host
+/// records its address quickly.
 public class ResumeApp : MessagingApp, IAsyncLifetime
 {
     public const string PacedA = "paced-a";
@@ -59,6 +60,7 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
         {
             host.UseEnvironment("Testing");
             host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(copy));
+            host.ConfigureServices(ConfigureServices);
         });
         second.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         second.StartServer();
@@ -81,6 +83,21 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
 
         await base.DisposeAsync();
         await Server.DisposeAsync();
+    }
+
+    /// Starts a resumable direct turn whose upstream stalls after its first delta, and reads the stream up to that delta.
+    /// The response stays open, so its client stays attached to the turn until it is disposed.
+    public async Task<HttpResponseMessage> StartStalledTurnAsync(HttpClient client, Guid session)
+    {
+        Server.Enqueue(FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Content("Once upon "), FakeFrame.Stall));
+        var response = await client.SendAsync(ResumableRequest(session, "Tell me a long story"), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await SseEvent.ReadAsync(reader) is { Event: not "delta" })
+        {
+        }
+
+        return response;
     }
 
     /// A reply in four chunks with a pause after each, so that a test can read part of it and drop the connection.
