@@ -21,8 +21,9 @@ internal sealed class MessagingOptions
 
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// How many legacy streams may run at once, like the old service's worker pool: each holds three dedicated threads
-    /// (one writing the response, one per participant). Past it the legacy pipeline answers 503 before anything is stored.
+    /// How many legacy streams may run at once, like the old service's worker pool: each holds a dedicated thread per
+    /// participant and one writing the response. Past it the legacy pipeline
+    /// answers 503 before anything is stored.
     [Range(1, 100_000)]
     public int LegacyMaxConcurrentStreams { get; set; } = 64;
 
@@ -67,8 +68,9 @@ internal sealed class MessagingOptions
     /// second was 107 MB against 84 MB now, and it kept growing for 5 minutes.
     public TimeSpan LiveTurnRetention { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// The most events a turn keeps in memory for resumes; a longer turn still streams to the client that started it,
-    /// and a resume past the limit is served from the stored rows once the turn ended.
+    /// The most events a resumable turn keeps in memory, for its clients and resumes; a longer one ends as stopped. A turn
+    /// that is not resumable is not held to it: its client reads it through the same buffer, which holds no more than the
+    /// reply itself.
     [Range(16, 10_000_000)]
     public int ResumeBufferEvents { get; set; } = 100_000;
 

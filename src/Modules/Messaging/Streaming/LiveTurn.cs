@@ -4,9 +4,9 @@ using Arena.Modules.Messaging.Domain;
 namespace Arena.Modules.Messaging.Streaming;
 
 /// One turn as the process generating it sees it: the events so far (what every response to it writes), a token that
-/// stops it from any request, and the clients attached to it. The one writer (the turn's runner) appends; any number of
-/// followers read up to the published count without a lock, so an event costs an array store, one fenced counter write
-/// and, only while a follower waits, one wake-up. The id of an event is its index plus one: the SSE id it travels with,
+/// stops it from any request, and the clients attached to it. It is the turn's one channel: its participants append, one
+/// at a time under a lock, in arrival order; any number of followers read up to the published count without one, so an
+/// event costs the lock, an array store, one fenced counter write and, only while a follower waits, one wake-up. The id of an event is its index plus one: the SSE id it travels with,
 /// in every response that carries it. A turn rebuilt from its stored rows (<see cref="Replay"/>) is an ended one whose
 /// events keep the ids they were stored with.
 internal sealed class LiveTurn : IDisposable
@@ -24,6 +24,7 @@ internal sealed class LiveTurn : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly TaskCompletionSource ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock clientsLock = new();
+    private readonly Lock appendLock = new();
     private readonly HashSet<Participant> finished = [];
     private readonly ITimer? grace;
     private readonly TimeSpan graceDelay;
@@ -120,27 +121,30 @@ internal sealed class LiveTurn : IDisposable
             return;
         }
 
-        if (streamEvent is StreamFinished { Participant: var participant })
+        lock (appendLock)
         {
-            finished.Add(participant);
-        }
-
-        if (published >= limit)
-        {
-            Volatile.Write(ref overflowed, true);
-            // A resumable turn reaches its clients only through the buffer: rather than a gap, it ends as stopped.
-            if (resumable)
+            if (streamEvent is StreamFinished { Participant: var participant })
             {
-                Stop();
+                finished.Add(participant);
             }
 
-            return;
-        }
+            if (published >= limit)
+            {
+                Volatile.Write(ref overflowed, true);
+                // A resumable turn reaches its clients only through the buffer: rather than a gap, it ends as stopped.
+                if (resumable)
+                {
+                    Stop();
+                }
 
-        Publish(streamEvent);
+                return;
+            }
+
+            Publish(streamEvent);
+        }
     }
 
-    /// Called by the writer, after the merge ended and the rows are settled; returns how many closing events it published
+    /// Called by the runner, once every participant ended and the rows are settled; returns how many closing events it published
     /// (none when called again). A participant that never finished was cancelled (a stop, a lapsed grace, or the client of
     /// a non-resumable turn leaving) or ended by the instance's shutdown: its clients read that as an error.
     public int Close()

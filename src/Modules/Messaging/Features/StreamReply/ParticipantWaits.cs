@@ -1,14 +1,12 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Providers.Contracts;
 
 namespace Arena.Modules.Messaging.Features.StreamReply;
 
-/// The only thing the pipelines do differently with a participant: how they wait for the provider and for the database,
-/// and how they hand an event on to the turn's runner. The async pipeline awaits; the legacy one blocks its own thread
-/// and returns completed tasks, so that the shared <see cref="ParticipantRun"/> runs on that thread from start to end
-/// without ever yielding.
+/// The only thing the pipelines do differently with a participant: how they wait for the provider and for the database.
+/// The async pipeline awaits; the legacy one blocks its own thread and returns completed tasks, so that the shared
+/// <see cref="ParticipantRun"/> runs on that thread from start to end without ever yielding. Either hands each event on
+/// to the turn, which every response follows.
 internal interface IParticipantWaits
 {
     ValueTask HandOnAsync(StreamEvent streamEvent, CancellationToken cancellationToken);
@@ -22,10 +20,14 @@ internal interface IParticipantWaits
     ValueTask<bool> WaitAsync(Task<bool> pending);
 }
 
-/// Awaits everything: the channel's back pressure, the provider and the final write hold no thread.
-internal readonly struct ChannelWaits(ChannelWriter<StreamEvent> writer) : IParticipantWaits
+/// Awaits everything: the provider and the final write hold no thread.
+internal readonly struct AsyncWaits(LiveTurn turn) : IParticipantWaits
 {
-    public ValueTask HandOnAsync(StreamEvent streamEvent, CancellationToken cancellationToken) => writer.WriteAsync(streamEvent, cancellationToken);
+    public ValueTask HandOnAsync(StreamEvent streamEvent, CancellationToken cancellationToken)
+    {
+        turn.Append(streamEvent);
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask<bool> NextAsync(IAsyncEnumerator<CompletionUpdate> updates) => updates.MoveNextAsync();
 
@@ -38,11 +40,11 @@ internal readonly struct ChannelWaits(ChannelWriter<StreamEvent> writer) : IPart
 
 /// Blocks this participant's own thread on every wait and returns only completed tasks, so the shared run never yields
 /// and the thread-per-stream baseline stays what it was.
-internal readonly struct BlockingWaits(BlockingCollection<StreamEvent> queue) : IParticipantWaits
+internal readonly struct BlockingWaits(LiveTurn turn) : IParticipantWaits
 {
     public ValueTask HandOnAsync(StreamEvent streamEvent, CancellationToken cancellationToken)
     {
-        queue.Add(streamEvent, cancellationToken);
+        turn.Append(streamEvent);
         return ValueTask.CompletedTask;
     }
 

@@ -53,7 +53,8 @@ internal static class LegacyStreamEndpoint
             var turn = turns.Begin(stream);
             runner.StartBlocking(turn, stream);
             await Task.Factory.StartNew(() => follower.Follow(context, turn, stream.Protocol, context.RequestAborted, stopsOnLeave: true), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            // The pool's slot is the turn's: it is given back once the rows are settled, as when the request joined its threads.
+            // The pool's slot is the turn's: it is given back once the rows are settled, as when the request joined its
+            // participants' threads.
             await turn.Ended;
             trace.Completed();
         }
