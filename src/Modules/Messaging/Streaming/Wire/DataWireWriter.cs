@@ -15,12 +15,7 @@ internal sealed class DataWireWriter : StreamWireWriter
     private static readonly JsonEncodedText CodeName = JsonEncodedText.Encode("code");
     private static readonly JsonEncodedText MessageName = JsonEncodedText.Encode("message");
     private static readonly JsonEncodedText FinishReasonName = JsonEncodedText.Encode("finishReason");
-    private static readonly JsonEncodedText UsageName = JsonEncodedText.Encode("usage");
-    private static readonly JsonEncodedText PromptTokensName = JsonEncodedText.Encode("promptTokens");
-    private static readonly JsonEncodedText CompletionTokensName = JsonEncodedText.Encode("completionTokens");
-    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("cacheReadTokens");
-    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("cacheWriteTokens");
-    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("reasoningTokens");
+    private static readonly UsageNames Usage = new(JsonEncodedText.Encode("usage"), JsonEncodedText.Encode("promptTokens"), JsonEncodedText.Encode("completionTokens"), JsonEncodedText.Encode("cacheReadTokens"), JsonEncodedText.Encode("cacheWriteTokens"), JsonEncodedText.Encode("reasoningTokens"));
     private static readonly JsonEncodedText ToolCallIdName = JsonEncodedText.Encode("toolCallId");
     private static readonly JsonEncodedText ToolNameName = JsonEncodedText.Encode("toolName");
     private static readonly JsonEncodedText ArgsName = JsonEncodedText.Encode("args");
@@ -62,22 +57,7 @@ internal sealed class DataWireWriter : StreamWireWriter
 
             case StreamFinished finished:
                 json.WriteString(FinishReasonName, finished.FinishReason);
-                // Null when the provider reported nothing, as in the row and the sse protocol: a 0 would claim a count.
-                if (finished.Usage is { } usage)
-                {
-                    json.WriteStartObject(UsageName);
-                    WriteCount(json, PromptTokensName, usage.PromptTokens);
-                    WriteCount(json, CompletionTokensName, usage.CompletionTokens);
-                    WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
-                    WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
-                    WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
-                    json.WriteEndObject();
-                }
-                else
-                {
-                    json.WriteNull(UsageName);
-                }
-
+                WriteUsage(json, Usage, finished.Usage);
                 // Last, so that clients matching the line's start keep working.
                 json.WriteBoolean(StoredName, finished.Stored);
                 break;

@@ -18,12 +18,7 @@ internal sealed class SseWireWriter : StreamWireWriter
     private static readonly JsonEncodedText CodeName = JsonEncodedText.Encode("code");
     private static readonly JsonEncodedText MessageName = JsonEncodedText.Encode("message");
     private static readonly JsonEncodedText FinishReasonName = JsonEncodedText.Encode("finish_reason");
-    private static readonly JsonEncodedText UsageName = JsonEncodedText.Encode("usage");
-    private static readonly JsonEncodedText PromptTokensName = JsonEncodedText.Encode("prompt_tokens");
-    private static readonly JsonEncodedText CompletionTokensName = JsonEncodedText.Encode("completion_tokens");
-    private static readonly JsonEncodedText CacheReadTokensName = JsonEncodedText.Encode("cache_read_tokens");
-    private static readonly JsonEncodedText CacheWriteTokensName = JsonEncodedText.Encode("cache_write_tokens");
-    private static readonly JsonEncodedText ReasoningTokensName = JsonEncodedText.Encode("reasoning_tokens");
+    private static readonly UsageNames Usage = new(JsonEncodedText.Encode("usage"), JsonEncodedText.Encode("prompt_tokens"), JsonEncodedText.Encode("completion_tokens"), JsonEncodedText.Encode("cache_read_tokens"), JsonEncodedText.Encode("cache_write_tokens"), JsonEncodedText.Encode("reasoning_tokens"));
     private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
     private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
     private static readonly JsonEncodedText ArgumentsName = JsonEncodedText.Encode("arguments");
@@ -86,21 +81,7 @@ internal sealed class SseWireWriter : StreamWireWriter
 
             case StreamFinished finished:
                 json.WriteString(FinishReasonName, finished.FinishReason);
-                if (finished.Usage is { } usage)
-                {
-                    json.WriteStartObject(UsageName);
-                    WriteCount(json, PromptTokensName, usage.PromptTokens);
-                    WriteCount(json, CompletionTokensName, usage.CompletionTokens);
-                    WriteCount(json, CacheReadTokensName, usage.CacheReadTokens);
-                    WriteCount(json, CacheWriteTokensName, usage.CacheWriteTokens);
-                    WriteCount(json, ReasoningTokensName, usage.ReasoningTokens);
-                    json.WriteEndObject();
-                }
-                else
-                {
-                    json.WriteNull(UsageName);
-                }
-
+                WriteUsage(json, Usage, finished.Usage);
                 WriteCount(json, TtftMsName, finished.TtftMs);
                 json.WriteNumber(DurationMsName, finished.DurationMs);
                 json.WriteBoolean(StoredName, finished.Stored);

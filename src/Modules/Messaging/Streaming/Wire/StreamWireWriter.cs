@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Arena.Modules.Providers.Contracts;
 
 namespace Arena.Modules.Messaging.Streaming.Wire;
 
@@ -14,6 +15,9 @@ internal abstract class StreamWireWriter
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private Utf8JsonWriter? json;
+
+    /// The names of the usage object and its counts, in one protocol's case.
+    protected sealed record UsageNames(JsonEncodedText Usage, JsonEncodedText PromptTokens, JsonEncodedText CompletionTokens, JsonEncodedText CacheReadTokens, JsonEncodedText CacheWriteTokens, JsonEncodedText ReasoningTokens);
 
     public static StreamWireWriter For(StreamProtocol protocol) => protocol == StreamProtocol.Sse ? new SseWireWriter() : new DataWireWriter();
 
@@ -30,6 +34,24 @@ internal abstract class StreamWireWriter
 
     /// Writes what closes the response after the last event; false when this protocol sends nothing.
     public abstract bool WriteEnd(IBufferWriter<byte> output);
+
+    /// Null when the provider reported nothing, as in the row: a 0 would claim a count; so is each count it left out.
+    protected static void WriteUsage(Utf8JsonWriter json, UsageNames names, TokenUsage? usage)
+    {
+        if (usage is null)
+        {
+            json.WriteNull(names.Usage);
+            return;
+        }
+
+        json.WriteStartObject(names.Usage);
+        WriteCount(json, names.PromptTokens, usage.PromptTokens);
+        WriteCount(json, names.CompletionTokens, usage.CompletionTokens);
+        WriteCount(json, names.CacheReadTokens, usage.CacheReadTokens);
+        WriteCount(json, names.CacheWriteTokens, usage.CacheWriteTokens);
+        WriteCount(json, names.ReasoningTokens, usage.ReasoningTokens);
+        json.WriteEndObject();
+    }
 
     protected static void WriteCount(Utf8JsonWriter json, JsonEncodedText name, long? count)
     {
