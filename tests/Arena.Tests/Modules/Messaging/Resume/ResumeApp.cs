@@ -65,6 +65,16 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
         second.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         second.StartServer();
         SecondAddress = new Uri(second.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        // A Host records its address with the first heartbeat after it started listening: until both did, a resume
+        // reaching the other one could not be forwarded.
+        await Arena.Tests.Host.Gateway.Eventually.EqualAsync("2", async () =>
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM messaging.stream_hosts WHERE address IS NOT NULL", connection);
+            return $"{await command.ExecuteScalarAsync()}";
+        });
     }
 
     public HttpClient AtSecond(string user)
