@@ -296,26 +296,22 @@ internal sealed class LiveTurn : IDisposable
         }
     }
 
-    /// True when an event past <paramref name="position"/> is published or the turn ended; false after the timeout.
-    public async Task<bool> WaitBeyondAsync(int position, TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)
+    /// Completes once an event past <paramref name="position"/> is published, the turn ended, or <see cref="Wake"/> was
+    /// called. No timer and no registration per wait: a follower that needs a timeout or a cancellation wakes the turn
+    /// itself, once for its whole life (a wake costs the turn's other followers a look at an unchanged count).
+    public Task WaitBeyondAsync(int position)
     {
         if (Count > position || IsEnded)
         {
-            return true;
+            return Task.CompletedTask;
         }
 
         var waiter = Signal();
-        if (Count > position || IsEnded)
-        {
-            return true;
-        }
-
-        await waiter.Task.WaitAsync(timeout, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        cancellationToken.ThrowIfCancellationRequested();
-        return waiter.Task.IsCompleted;
+        return Count > position || IsEnded ? Task.CompletedTask : waiter.Task;
     }
 
-    /// <see cref="WaitBeyondAsync"/> for a follower on a thread of its own, which it blocks.
+    /// True when an event past <paramref name="position"/> is published or the turn ended; false after the timeout. For a
+    /// follower on a thread of its own, which it blocks.
     public bool WaitBeyond(int position, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (Count > position || IsEnded)
@@ -370,7 +366,8 @@ internal sealed class LiveTurn : IDisposable
 
     private static int SegmentStart(int segment) => FirstSegmentSize * ((1 << segment) - 1);
 
-    private void Wake() => Interlocked.Exchange(ref signal, null)?.TrySetResult();
+    /// Completes the followers' waits, whether or not anything was published.
+    public void Wake() => Interlocked.Exchange(ref signal, null)?.TrySetResult();
 
     private void GraceExpired()
     {

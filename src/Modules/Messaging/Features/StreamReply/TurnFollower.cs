@@ -18,7 +18,7 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
     /// <paramref name="stopsOnLeave"/>: the client started a turn that is not resumable, whose generation ends with its
     /// connection: its leaving stops the turn at once, and the call returns once the turn's rows are settled.
     public Task<bool> FollowAsync(HttpContext context, LiveTurn turn, StreamProtocol protocol, long after, CancellationToken cancellationToken, bool stopsOnLeave = false) =>
-        FollowAsync(new AsyncOutput(context.Response.BodyWriter, clock), turn, protocol, after, stopsOnLeave, cancellationToken);
+        FollowAsync(new AsyncOutput(context.Response.BodyWriter, turn, options.Value.KeepAliveInterval, clock, cancellationToken), turn, protocol, after, stopsOnLeave, cancellationToken);
 
     /// <see cref="FollowAsync(HttpContext, LiveTurn, StreamProtocol, long, CancellationToken, bool)"/> on the calling
     /// thread, which it blocks on every write and wait (the response must allow synchronous IO).
@@ -36,6 +36,7 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
         var body = output.Buffer;
         var keepAlive = options.Value.KeepAliveInterval;
         var idsArePositions = protocol == StreamProtocol.Sse;
+        var lastSent = clock.GetTimestamp();
         turn.Attach();
         try
         {
@@ -90,11 +91,15 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
                 {
                     started = true;
                     await output.FlushAsync(cancellationToken);
+                    lastSent = clock.GetTimestamp();
                 }
 
-                if (!await output.WaitBeyondAsync(turn, index, keepAlive, cancellationToken) && writer.Write(StreamKeepAlive.Instance, body))
+                await output.WaitBeyondAsync(turn, index, keepAlive, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (turn.Count == index && !turn.IsEnded && clock.GetElapsedTime(lastSent) >= keepAlive && writer.Write(StreamKeepAlive.Instance, body))
                 {
                     await output.FlushAsync(cancellationToken);
+                    lastSent = clock.GetTimestamp();
                 }
             }
         }
@@ -113,31 +118,52 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
         finally
         {
             turn.Detach();
+            output.Dispose();
         }
     }
 
     /// The response as one follower writes it; how it waits is the pipeline's.
-    private interface IFollowerOutput
+    private interface IFollowerOutput : IDisposable
     {
         IBufferWriter<byte> Buffer { get; }
 
         ValueTask FlushAsync(CancellationToken cancellationToken);
 
-        ValueTask<bool> WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken);
+        /// Until the turn moved past <paramref name="position"/> or ended, or at the latest about <paramref name="timeout"/>
+        /// (so that the follower can keep an idle connection alive) or the client's leaving.
+        ValueTask WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken);
 
         ValueTask WaitAsync(Task pending);
     }
 
-    private readonly struct AsyncOutput(System.IO.Pipelines.PipeWriter body, TimeProvider clock) : IFollowerOutput
+    /// Waits on the turn alone, so an event costs no timer and no task of its own: a beat at half the keep-alive interval
+    /// and the client's leaving wake the turn instead.
+    private sealed class AsyncOutput : IFollowerOutput
     {
+        private readonly System.IO.Pipelines.PipeWriter body;
+        private readonly ITimer beat;
+        private readonly CancellationTokenRegistration leaving;
+
+        public AsyncOutput(System.IO.Pipelines.PipeWriter body, LiveTurn turn, TimeSpan keepAlive, TimeProvider clock, CancellationToken cancellationToken)
+        {
+            this.body = body;
+            beat = clock.CreateTimer(static state => ((LiveTurn)state!).Wake(), turn, keepAlive / 2, keepAlive / 2);
+            leaving = cancellationToken.UnsafeRegister(static state => ((LiveTurn)state!).Wake(), turn);
+        }
+
         public IBufferWriter<byte> Buffer => body;
 
         public async ValueTask FlushAsync(CancellationToken cancellationToken) => await body.FlushAsync(cancellationToken);
 
-        public ValueTask<bool> WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken) =>
-            new(turn.WaitBeyondAsync(position, timeout, clock, cancellationToken));
+        public ValueTask WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken) => new(turn.WaitBeyondAsync(position));
 
         public ValueTask WaitAsync(Task pending) => new(pending);
+
+        public void Dispose()
+        {
+            beat.Dispose();
+            leaving.Dispose();
+        }
     }
 
     /// The old service's model: synchronous writes and flushes, and waits that block the follower's own thread.
@@ -155,13 +181,20 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask<bool> WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(turn.WaitBeyond(position, timeout, cancellationToken));
+        public ValueTask WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            turn.WaitBeyond(position, timeout, cancellationToken);
+            return ValueTask.CompletedTask;
+        }
 
         public ValueTask WaitAsync(Task pending)
         {
             pending.GetAwaiter().GetResult();
             return ValueTask.CompletedTask;
+        }
+
+        public void Dispose()
+        {
         }
     }
 }

@@ -69,20 +69,7 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         using var client = app.Hasty("resume-stored-thinking");
         var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
         // One participant thinks between its chunks of text, the other asks for two tools (their arguments cut anywhere).
-        app.Server.Enqueue(
-            FakeResponse.EventStream(
-                OpenAIStream.Role(),
-                OpenAIStream.Reasoning("Weighing "),
-                FakeFrame.Delay(Pause),
-                OpenAIStream.Reasoning("it \"twice\" é."),
-                OpenAIStream.Content("So: "),
-                FakeFrame.Delay(Pause),
-                OpenAIStream.Reasoning("Once more."),
-                OpenAIStream.Content("yes."),
-                OpenAIStream.Finish(),
-                OpenAIStream.Usage(5, 4),
-                OpenAIStream.Done),
-            FakeResponse.EventStream(ProviderFidelityTests.OpenAIToolCalls()));
+        app.Server.Enqueue(Thinking(), FakeResponse.EventStream(ProviderFidelityTests.OpenAIToolCalls()));
 
         await ReadUntilFirstDeltaAsync(client, ResumeApp.ResumableRequest(session, "Think"));
         var fromMemory = await FollowUntilStoredAsync(client, session);
@@ -100,20 +87,7 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
     {
         using var client = app.Hasty("resume-data-thinking");
         var session = await app.CreateSessionAsync(client, ResumeApp.PacedA, ResumeApp.PacedB);
-        app.Server.Enqueue(
-            FakeResponse.EventStream(
-                OpenAIStream.Role(),
-                OpenAIStream.Reasoning("Weighing "),
-                OpenAIStream.Reasoning("it \"twice\" é."),
-                FakeFrame.Delay(Pause),
-                OpenAIStream.Content("So: "),
-                OpenAIStream.Reasoning("Once more."),
-                FakeFrame.Delay(Pause),
-                OpenAIStream.Content("yes."),
-                OpenAIStream.Finish(),
-                OpenAIStream.Usage(5, 4),
-                OpenAIStream.Done),
-            FakeResponse.EventStream([FakeFrame.Delay(Pause), .. ProviderFidelityTests.OpenAIToolCalls()]));
+        app.Server.Enqueue(Thinking(), FakeResponse.EventStream([FakeFrame.Delay(Pause), .. ProviderFidelityTests.OpenAIToolCalls()]));
 
         // Read live up to the first reasoning line, then drop: the position is the number of lines read.
         var body = JsonSerializer.Serialize(new { session_id = session, messages = new[] { new { role = "user", content = "Think" } }, resumable = true });
@@ -392,6 +366,20 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         await app.WaitUntilForgottenAsync(session);
         Assert.Equal(fromRows, await client.GetStringAsync($"/api/sessions/{session}/stream"));
     }
+
+    /// A reply that thinks between its chunks of text, pausing after its first piece of reasoning and its first chunk.
+    private static FakeResponse Thinking() => FakeResponse.EventStream(
+        OpenAIStream.Role(),
+        OpenAIStream.Reasoning("Weighing "),
+        FakeFrame.Delay(Pause),
+        OpenAIStream.Reasoning("it \"twice\" é."),
+        OpenAIStream.Content("So: "),
+        FakeFrame.Delay(Pause),
+        OpenAIStream.Reasoning("Once more."),
+        OpenAIStream.Content("yes."),
+        OpenAIStream.Finish(),
+        OpenAIStream.Usage(5, 4),
+        OpenAIStream.Done);
 
     /// The data protocol's lines of the session's turn after the first <paramref name="after"/> ones.
     private static async Task<string[]> DataLinesAsync(HttpClient client, Guid session, int after)
