@@ -29,18 +29,7 @@ internal static class LegacyStreamEndpoint
         try
         {
             var opening = await admission.OpenAsync(context, trace, context.RequestAborted, reserve: () =>
-            {
-                if (capacity.TryEnter(context))
-                {
-                    return null;
-                }
-
-                context.Response.Headers.RetryAfter = "1";
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status503ServiceUnavailable,
-                    title: "The legacy pipeline is at capacity.",
-                    detail: "Nothing was stored; send the message again shortly.");
-            });
+                capacity.TryEnter(context) ? null : StreamProblems.Unavailable(context, "The legacy pipeline is at capacity.", "Nothing was stored; send the message again shortly."));
             if (opening.Stream is not { } stream)
             {
                 await opening.Problem!.ExecuteAsync(context);
