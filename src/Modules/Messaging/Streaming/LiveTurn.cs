@@ -94,8 +94,6 @@ internal sealed class LiveTurn : IDisposable
     /// True when the turn had more events than the buffer keeps: followers reaching the limit cannot be served live.
     public bool Overflowed => Volatile.Read(ref overflowed);
 
-    public DateTimeOffset? EndedAt { get; private set; }
-
     /// The id of the end of the turn (the sse <c>done</c>), once it ended.
     public long DoneId => ids is null ? Count + 1 : doneId;
 
@@ -116,11 +114,6 @@ internal sealed class LiveTurn : IDisposable
 
     public void Append(StreamEvent streamEvent)
     {
-        if (streamEvent is StreamKeepAlive)
-        {
-            return;
-        }
-
         lock (appendLock)
         {
             if (streamEvent is StreamFinished { Participant: var participant })
@@ -171,9 +164,8 @@ internal sealed class LiveTurn : IDisposable
     }
 
     /// After <see cref="Close"/>: followers write the end, and <see cref="Ended"/> completes.
-    public void MarkEnded(DateTimeOffset now)
+    public void MarkEnded()
     {
-        EndedAt = now;
         grace?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         ended.TrySetResult();
         Wake();

@@ -39,7 +39,7 @@ internal sealed class LiveTurns(BackgroundSaves saves, TimeProvider clock, IOpti
         turn.Close();
         turn.Slot?.Release();
         var stored = turn.Positions() is { Count: > 0 } positions ? saves.SavePositions(positions) : null;
-        turn.MarkEnded(clock.GetUtcNow());
+        turn.MarkEnded();
         // Without the request's execution context: the wait would keep it, and with it the request's activities, log
         // scopes and user, alive for the whole retention window.
         using (ExecutionContext.SuppressFlow())

@@ -17,7 +17,4 @@ internal sealed record ParticipantPlan(Participant Participant, string Model, Gu
 /// A resumable stream's generation outlives its client's connection (see <see cref="LiveTurn"/>).
 /// <see cref="Slot"/>: the sender's slot in this process, where the per-user limit is counted here; given back when the
 /// turn ends.
-internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace, Guid SessionId, bool Resumable, OwnerStreams.OwnerSlot? Slot = null)
-{
-    public bool IsCompare => Participants.Count > 1;
-}
+internal sealed record OpenedStream(StreamProtocol Protocol, IReadOnlyList<ParticipantPlan> Participants, StreamTrace Trace, Guid SessionId, bool Resumable, OwnerStreams.OwnerSlot? Slot = null);
