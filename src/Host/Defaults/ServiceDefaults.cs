@@ -58,7 +58,7 @@ internal static class ServiceDefaults
             // Without these every token is refused at request time; say so at start-up instead. Development is exempt
             // because its signing key appears only once `dotnet user-jwts create` has run.
             services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-                .Validate(HasTokenValidation, "Authentication:Schemes:Bearer needs an Authority, a MetadataAddress or SigningKeys, and ValidAudiences (see README).")
+                .Validate(HasTokenValidation, "Authentication:Schemes:Bearer needs an Authority, a MetadataAddress or SigningKeys, and ValidAudiences (see docs/configuration.md).")
                 .ValidateOnStart();
         }
 
