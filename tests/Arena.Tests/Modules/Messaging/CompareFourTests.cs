@@ -253,6 +253,83 @@ public sealed class CompareFourTests : IClassFixture<FourUpstreamsApp>
         }
     }
 
+    [Fact]
+    public async Task ForkSession_OneParticipantOfFour_NewDirectSessionContinuesItsOwnSideOnly()
+    {
+        using var client = app.As("four-fork");
+        var session = await app.CreateCompareAsync(client, AllFour);
+        for (var i = 0; i < 4; i++)
+        {
+            var letter = FourUpstreamsApp.Letters[i];
+            app.Servers[i].Enqueue(FakeResponse.EventStream(OpenAIStream.Completion([$"{letter}1 answer"])));
+            app.Servers[i].Enqueue(letter == "c"
+                ? FakeResponse.EventStream(OpenAIStream.Role(), OpenAIStream.Error("The model is overloaded."))
+                : FakeResponse.EventStream(OpenAIStream.Completion([$"{letter}2 answer"])));
+        }
+
+        await MessagingApp.StreamAsync(client, session, "First");
+        await MessagingApp.StreamAsync(client, session, "Second");
+        var before = await app.MessagesAsync(client, session);
+
+        var forked = await client.PostAsJsonAsync($"/api/sessions/{session}/fork", new { participant = "c" });
+
+        Assert.Equal(HttpStatusCode.Created, forked.StatusCode);
+        var fork = JsonDocument.Parse(await forked.Content.ReadAsStringAsync()).RootElement;
+        var forkId = fork.GetProperty("id").GetGuid();
+        Assert.Equal($"/api/sessions/{forkId}", forked.Headers.Location?.OriginalString);
+        Assert.Equal("direct", fork.GetProperty("mode").GetString());
+        Assert.Equal(FourUpstreamsApp.Model("c"), fork.GetProperty("model_a").GetString());
+        Assert.False(fork.TryGetProperty("model_b", out _));
+        var copied = await app.MessagesAsync(client, forkId);
+        Assert.Equal(
+            ["user First", $"assistant a {FourUpstreamsApp.Model("c")} c1 answer", "user Second"],
+            copied.Select(m => m.GetProperty("role").GetString() == "user"
+                ? $"user {m.GetProperty("content").GetString()}"
+                : $"assistant {m.GetProperty("participant").GetString()} {m.GetProperty("model").GetString()} {m.GetProperty("content").GetString()}"));
+        Assert.Equal(copied[0].GetProperty("id").GetString(), copied[1].GetProperty("parent_id").GetString());
+        Assert.Equal(before.Select(m => m.GetRawText()), (await app.MessagesAsync(client, session)).Select(m => m.GetRawText()));
+
+        app.Servers[2].Enqueue(FakeResponse.EventStream(OpenAIStream.Completion(["c3 answer"])));
+        var (next, body) = await MessagingApp.StreamAsync(client, forkId, "Third");
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Contains("a0:{\"content\":\"c3 answer\"}", body, StringComparison.Ordinal);
+        Assert.Equal(
+            """[{"role":"user","content":"First"},{"role":"assistant","content":"c1 answer"},{"role":"user","content":"Second"},{"role":"user","content":"Third"}]""",
+            app.Servers[2].Requests[^1].Json.GetProperty("messages").GetRawText());
+    }
+
+    [Theory]
+    [InlineData("""{"participant":"d"}""", "participant")]
+    [InlineData("""{"participant":"e"}""", "participant")]
+    [InlineData("""{"participant":"A"}""", "participant")]
+    [InlineData("""{}""", "participant")]
+    [InlineData("""{"participant":"a","title":""}""", "title")]
+    public async Task ForkSession_InvalidParticipant_ProblemNamesTheFieldAndNothingIsCreated(string body, string field)
+    {
+        using var client = app.As($"four-fork-invalid-{Math.Abs(body.GetHashCode(StringComparison.Ordinal))}");
+        var session = await app.CreateCompareAsync(client, FourUpstreamsApp.Model("a"), FourUpstreamsApp.Model("b"), FourUpstreamsApp.Model("c"));
+
+        var response = await client.PostAsync($"/api/sessions/{session}/fork", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await Arena.Tests.Support.ProblemAssert.NamesFields(response, field);
+        var sessions = JsonDocument.Parse(await client.GetStringAsync("/api/sessions")).RootElement.GetProperty("items");
+        Assert.Equal(1, sessions.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ForkSession_AnotherUsersSessionOrAHiddenBattle_AnswersLikeMissingOrConflict()
+    {
+        using var owner = app.As("four-fork-owner");
+        using var intruder = app.As("four-fork-intruder");
+        var session = await app.CreateCompareAsync(owner, FourUpstreamsApp.Model("a"), FourUpstreamsApp.Model("b"));
+        var battle = JsonDocument.Parse(await (await owner.PostAsJsonAsync("/api/sessions", new { mode = "battle" })).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+
+        await Arena.Tests.Support.ProblemAssert.IsProblem(await intruder.PostAsJsonAsync($"/api/sessions/{session}/fork", new { participant = "a" }), HttpStatusCode.NotFound);
+        await Arena.Tests.Support.ProblemAssert.IsProblem(await intruder.PostAsJsonAsync($"/api/sessions/{Guid.NewGuid()}/fork", new { participant = "a" }), HttpStatusCode.NotFound);
+        await Arena.Tests.Support.ProblemAssert.IsProblem(await owner.PostAsJsonAsync($"/api/sessions/{battle}/fork", new { participant = "a" }), HttpStatusCode.Conflict);
+        Assert.Equal(2, JsonDocument.Parse(await owner.GetStringAsync("/api/sessions")).RootElement.GetProperty("items").GetArrayLength());
+    }
+
     /// The <c>messages</c> array exactly as the OpenAI client writes it for these turns.
     private static string Conversation(IEnumerable<(string User, string Reply)> earlier, string prompt)
     {
