@@ -12,10 +12,11 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 
     public const string TelemetryOff = "telemetry-off";
 
-    /// The throughput paths. Each but the legacy ones has a four-participant variant named with a trailing 4 (relay4,
-    /// gateway4, …): the same path on compare sessions of four models, so that a turn of four can be set against one of two.
+    /// The throughput paths. Each but legacy-raised has a four-participant variant named with a trailing 4 (relay4,
+    /// gateway4, legacy4, …): the same path on compare sessions of four models, so that a turn of four can be set against
+    /// one of two.
     public static readonly string[] KnownPaths =
-        ["relay", "relay-sdk", "direct", "gateway", "legacy", "legacy-raised", "relay4", "relay-sdk4", "direct4", "gateway4"];
+        ["relay", "relay-sdk", "direct", "gateway", "legacy", "legacy-raised", "relay4", "relay-sdk4", "direct4", "gateway4", "legacy4"];
 
     /// The reference, and the same relay reading its upstreams through the official OpenAI SDK as Arena must: no Arena.
     public static bool IsRelay(string path) => BasePath(path) is "relay" or "relay-sdk";
