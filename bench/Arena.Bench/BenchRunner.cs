@@ -307,6 +307,9 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The same thread-pool setting as every other process of the bench (bench/Directory.Build.props): a knob for
+            // a box the load generator shares, so it is the bench's to set, not the Host's to ship.
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
             ["ConnectionStrings__Arena"] = database.AppConnectionString,
             ["Authentication__Schemes__Bearer__ValidIssuer"] = BenchToken.Issuer,
             ["Authentication__Schemes__Bearer__ValidAudiences__0"] = BenchToken.Audience,
