@@ -17,7 +17,7 @@ internal sealed class MessagingOptions
     /// How often the partial content of streaming replies is copied to the database, one statement for all of them.
     /// A crash loses at most about two intervals of a reply's text (the lease recovery keeps the last copy); saving
     /// more often costs one statement per interval per process, not per stream.
-    public TimeSpan PartialFlushInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan PartialFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
