@@ -7,7 +7,14 @@ import { VotePanel } from '../vote.js';
 
 const gone = 'This session no longer exists. It may have been deleted.';
 const modeName = { direct: 'Direct', compare: 'Compare', battle: 'Battle' };
+// The participants a session can have, in order: the session resource names each one's model as `model_<letter>`.
+export const letters = ['a', 'b', 'c', 'd'];
 const pending = new Map();
+
+// The models of a session's participants, `a` first (none for a battle not yet voted on).
+export function modelsOf(session) {
+  return letters.map(p => session[`model_${p}`]).filter(Boolean);
+}
 
 // Remembers the first message of a session just created, for its view to send once it opens.
 export function startWith(sessionId, prompt) {
@@ -42,14 +49,12 @@ export async function showSession(id, signal) {
   const battle = session.mode === 'battle';
   // A battle names its models only once voted on (the session then carries them); until then they are A and B.
   const anonymous = battle && !session.model_a;
-  const labelOf = participant => anonymous ? `Model ${participant.toUpperCase()}` : label(participant === 'b' ? session.model_b : session.model_a);
-  const participants = [{ participant: 'a', label: labelOf('a') }];
-  if (session.mode !== 'direct') {
-    participants.push({ participant: 'b', label: labelOf('b') });
-  }
+  const models = modelsOf(session);
+  const modelOf = Object.fromEntries(models.map((model, index) => [letters[index], model]));
+  const labelOf = participant => anonymous ? `Model ${participant.toUpperCase()}` : label(modelOf[participant]);
+  const participants = letters.slice(0, anonymous ? 2 : models.length).map(participant => ({ participant, label: labelOf(participant) }));
 
   const transcript = h('div', { class: 'transcript' });
-  const modelOf = { a: session.model_a, b: session.model_b };
   const storedLabel = reply => anonymous ? labelOf(reply.participant ?? 'a') : label(reply.model ?? modelOf[reply.participant]);
   const stored = storedTurns(messages, storedLabel);
   for (const turn of stored) {
@@ -79,8 +84,8 @@ export async function showSession(id, signal) {
   if (vote && session.revealed_at) {
     vote.showVoted();
   }
-  // The server takes a vote once a turn has ended on both sides and nothing is streaming.
-  const offerVote = () => vote?.offer(!busy && turns.some(t => !t.refused && t.columns.size === 2 && t.settled));
+  // The server takes a vote once a turn has ended on every side and nothing is streaming.
+  const offerVote = () => vote?.offer(!busy && turns.some(t => !t.refused && t.columns.size === participants.length && t.settled));
   describe();
 
   const prompt = h('textarea', { id: 'prompt', name: 'prompt', rows: 3, required: true, placeholder: 'Write a follow-up…' });
@@ -192,7 +197,7 @@ export async function showSession(id, signal) {
   }
 }
 
-// Groups stored messages into turns: each user message with the replies whose parent it is, A before B.
+// Groups stored messages into turns: each user message with the replies whose parent it is, in participant order.
 function storedTurns(messages, labelFor) {
   const replies = new Map();
   for (const message of messages.filter(m => m.role === 'assistant')) {
