@@ -73,15 +73,20 @@ export async function showSession(id, signal) {
   };
   const anonymousNow = () => battle && !revealed;
 
-  const vote = battle ? new VotePanel(id, answer => {
+  const reveal = answer => {
     revealed = true;
     const names = { a: label(answer.model_a), b: label(answer.model_b) };
     participants.forEach(p => { p.label = names[p.participant]; });
     turns.forEach(t => t.setLabels(names));
     describe();
     return `Model A was ${names.a}; Model B was ${names.b}.`;
-  }) : null;
-  if (vote && session.revealed_at) {
+  };
+  const vote = session.mode === 'direct' ? null : new VotePanel(id, {
+    participants: participants.map(p => p.participant),
+    battle,
+    onRevealed: battle ? reveal : undefined,
+  });
+  if (battle && session.revealed_at) {
     vote.showVoted();
   }
   // The server takes a vote once a turn has ended on every side and nothing is streaming.
