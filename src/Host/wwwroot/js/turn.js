@@ -38,6 +38,13 @@ export class TurnView {
     return [...this.columns.values()].every(c => c.settled);
   }
 
+  // Puts `actionFor(column)` below each answer: an element, or null for none.
+  offer(actionFor) {
+    for (const column of this.columns.values()) {
+      column.offer(actionFor(column));
+    }
+  }
+
   // `sent`: the person sent the turn just now, so the columns time the first chunk; a resumed turn was sent earlier
   // and shows the server's figures once it ends.
   begin(sent = true) {

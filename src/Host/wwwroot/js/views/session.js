@@ -89,8 +89,14 @@ export async function showSession(id, signal) {
   if (battle && session.revealed_at) {
     vote.showVoted();
   }
-  // The server takes a vote once a turn has ended on every side and nothing is streaming.
-  const offerVote = () => vote?.offer(!busy && turns.some(t => !t.refused && t.columns.size === participants.length && t.settled));
+  // The server takes a vote once a turn has ended on every side and nothing is streaming; a compare's latest turn, once
+  // ended, offers to go on with any answer that succeeded on its own.
+  const offerActions = () => {
+    vote?.offer(!busy && turns.some(t => !t.refused && t.columns.size === participants.length && t.settled));
+    const latest = turns.at(-1);
+    const open = session.mode === 'compare' && !busy && latest?.settled && !latest.refused;
+    turns.forEach(t => t.offer(column => open && t === latest && column.state === 'success' ? continueButton(column) : null));
+  };
   describe();
 
   const prompt = h('textarea', { id: 'prompt', name: 'prompt', rows: 3, required: true, placeholder: 'Write a follow-up…' });
@@ -118,7 +124,7 @@ export async function showSession(id, signal) {
     submit.disabled = on;
     stop.hidden = !on;
     stop.disabled = false;
-    offerVote();
+    offerActions();
   };
 
   composer.addEventListener('submit', event => {
@@ -182,6 +188,23 @@ export async function showSession(id, signal) {
     prompt.focus();
   }
 
+  // A new direct session with this column's side of the conversation; this one stays as it is.
+  function continueButton(column) {
+    const button = h('button', { type: 'button', class: 'secondary continue' },
+      'Continue with this one', h('span', { class: 'visually-hidden' }, ` (${column.label})`));
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const fork = await api(`/api/sessions/${id}/fork`, { method: 'POST', body: { participant: column.participant }, notFound: gone });
+        location.hash = `#/session/${fork.id}`;
+      } catch (error) {
+        turnNotice.replaceChildren(alertBox(error.message));
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+
   show(
     h('h1', {}, session.title),
     meta,
@@ -189,7 +212,7 @@ export async function showSession(id, signal) {
     ...(vote ? [vote.element] : []),
     turnNotice,
     composer);
-  offerVote();
+  offerActions();
 
   const first = pending.get(id);
   pending.delete(id);
