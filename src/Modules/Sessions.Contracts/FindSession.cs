@@ -10,18 +10,20 @@ public sealed record FindSession(Guid SessionId, string OwnerId) : IQuery<Sessio
 
 /// <summary>A session as other modules see it: its mode and the model of each participant.</summary>
 /// <param name="Id">The session id.</param>
-/// <param name="Mode">Direct (participant <c>a</c> only) or compare (<c>a</c> and <c>b</c>).</param>
-/// <param name="ModelA">The model of participant <c>a</c>.</param>
-/// <param name="ModelB">The model of participant <c>b</c>; <c>null</c> in direct mode.</param>
+/// <param name="Mode">Direct (participant <c>a</c> only) or compare (<c>a</c> to at most <c>d</c>).</param>
+/// <param name="Models">The model of each participant, in order, <c>a</c> first: one in direct mode, two to four in compare.</param>
 /// <param name="Battle">
 /// A battle: the server drew both models and keeps them hidden until the vote. It streams like compare (so
 /// <see cref="Mode"/> says <see cref="SessionKind.Compare"/>).
 /// </param>
 /// <param name="RevealedAt">When a vote revealed the battle's models; <c>null</c> before.</param>
-public sealed record SessionInfo(Guid Id, SessionKind Mode, string ModelA, string? ModelB, bool Battle = false, DateTimeOffset? RevealedAt = null)
+public sealed record SessionInfo(Guid Id, SessionKind Mode, IReadOnlyList<string> Models, bool Battle = false, DateTimeOffset? RevealedAt = null)
 {
-    /// <summary>The model of each participant, in order, <c>a</c> first.</summary>
-    public IReadOnlyList<string> Models => Mode == SessionKind.Compare && ModelB is { } modelB ? [ModelA, modelB] : [ModelA];
+    /// <summary>The model of participant <c>a</c>.</summary>
+    public string ModelA => Models[0];
+
+    /// <summary>The model of participant <c>b</c>; <c>null</c> in direct mode.</summary>
+    public string? ModelB => Models.Count > 1 ? Models[1] : null;
 }
 
 /// <summary>How many models answer each prompt of a session.</summary>

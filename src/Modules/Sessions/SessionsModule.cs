@@ -1,3 +1,4 @@
+using Arena.Modules.Sessions.Domain;
 using Arena.Modules.Sessions.Features;
 using Arena.Modules.Sessions.Persistence;
 using FluentValidation;
@@ -16,6 +17,7 @@ public static class SessionsModule
     public static IHostApplicationBuilder AddSessionsModule(this IHostApplicationBuilder builder)
     {
         builder.AddSessionsPersistence();
+        builder.Services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddValidatorsFromAssemblyContaining<SessionsDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
         builder.Services.AddSingleton<SessionActivity>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SessionActivity>());

@@ -24,6 +24,10 @@ internal sealed class ChatSession
 
     public string? ModelB { get; init; }
 
+    public string? ModelC { get; init; }
+
+    public string? ModelD { get; init; }
+
     public required string Title { get; set; }
 
     public DateTimeOffset CreatedAt { get; init; }
@@ -37,4 +41,10 @@ internal sealed class ChatSession
     public DateTimeOffset? RevealedAt { get; set; }
 
     public bool HidesModels => Mode == SessionMode.Battle && RevealedAt is null;
+
+    /// The model of each participant, <c>a</c> first.
+    public IReadOnlyList<string> Models => ModelsOf(ModelA, ModelB, ModelC, ModelD);
+
+    public static IReadOnlyList<string> ModelsOf(string modelA, string? modelB, string? modelC, string? modelD) =>
+        [modelA, .. new[] { modelB, modelC, modelD }.TakeWhile(m => m is not null).Select(m => m!)];
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Arena.Modules.Sessions.Domain;
@@ -9,6 +10,8 @@ internal sealed record SessionResponse(
     SessionMode Mode,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModelA,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ModelB,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Participant c's model, in a compare session of three or four models; absent otherwise.")] string? ModelC,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Participant d's model, in a compare session of four models; absent otherwise.")] string? ModelD,
     string Title,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
@@ -19,7 +22,7 @@ internal sealed record SessionResponse(
 
     // A battle names no model until it has been voted on.
     public static SessionResponse From(ChatSession session) =>
-        new(session.Id, session.Mode, session.HidesModels ? null : session.ModelA, session.HidesModels ? null : session.ModelB,
+        new(session.Id, session.Mode, session.HidesModels ? null : session.ModelA, session.HidesModels ? null : session.ModelB, session.ModelC, session.ModelD,
             session.Title, session.CreatedAt, session.UpdatedAt, session.RevealedAt);
 }
 

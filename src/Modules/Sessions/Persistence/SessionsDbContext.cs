@@ -28,8 +28,11 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         session.Property(s => s.Mode).HasConversion(mode => mode.ToString().ToLowerInvariant(), value => Enum.Parse<SessionMode>(value, true)).HasMaxLength(16);
         session.Property(s => s.ModelA).HasMaxLength(200);
         session.Property(s => s.ModelB).HasMaxLength(200);
+        session.Property(s => s.ModelC).HasMaxLength(200);
+        session.Property(s => s.ModelD).HasMaxLength(200);
         session.Property(s => s.Title).HasMaxLength(ChatSession.TitleMaxLength);
         session.Ignore(s => s.HidesModels);
+        session.Ignore(s => s.Models);
         // Serves "my sessions, most recently active first" and its keyset paging without a sort.
         session.HasIndex(s => new { s.OwnerId, s.UpdatedAt, s.Id }).IsDescending(false, true, true);
     }

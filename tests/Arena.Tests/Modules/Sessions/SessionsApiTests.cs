@@ -112,6 +112,13 @@ public sealed class SessionsApiTests(ArenaApp app) : IClassFixture<ArenaApp>
     [InlineData("""{"model_a":"mock-swift"}""", "mode")]
     [InlineData("""{"mode":"sideways","model_a":"mock-swift"}""", "mode")]
     [InlineData("""{"mode":"direct"}""", "model_a")]
+    [InlineData("""{"mode":"compare","models":["mock-swift"]}""", "models")]
+    [InlineData("""{"mode":"compare","models":["mock-swift","mock-sage","mock-echo","mock-swift","mock-sage"]}""", "models")]
+    [InlineData("""{"mode":"compare","models":["mock-swift","no-such-model","mock-echo"]}""", "models[1]")]
+    [InlineData("""{"mode":"compare","models":["mock-swift","","mock-echo"]}""", "models[1]")]
+    [InlineData("""{"mode":"compare","model_a":"mock-swift","models":["mock-swift","mock-sage","mock-echo"]}""", "models")]
+    [InlineData("""{"mode":"direct","models":["mock-swift","mock-sage"]}""", "models")]
+    [InlineData("""{"mode":"battle","models":["mock-swift","mock-sage"]}""", "models")]
     public async Task CreateSession_InvalidBody_ProblemNamesTheField(string body, string field)
     {
         using var alice = app.As("alice-invalid");
@@ -120,6 +127,36 @@ public sealed class SessionsApiTests(ArenaApp app) : IClassFixture<ArenaApp>
 
         await ProblemAssert.NamesFields(response, field);
         Assert.Empty((await Json(await alice.GetAsync("/api/sessions"))).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task CreateSession_FourModels_ParticipantsAToDInOrderAndTwoOfOneModel()
+    {
+        using var alice = app.As("alice-four");
+
+        var created = await alice.PostAsJsonAsync("/api/sessions", new { mode = "compare", models = new[] { "mock-swift", "mock-sage", "mock-echo", "mock-swift" } });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var session = await Json(created);
+        Assert.Equal(
+            ["id", "mode", "model_a", "model_b", "model_c", "model_d", "title", "created_at", "updated_at"],
+            session.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["mock-swift", "mock-sage", "mock-echo", "mock-swift"], new[] { "model_a", "model_b", "model_c", "model_d" }.Select(f => session.GetProperty(f).GetString()));
+        var fetched = await Json(await alice.GetAsync($"/api/sessions/{session.GetProperty("id").GetGuid()}"));
+        Assert.Equal(session.GetRawText(), fetched.GetRawText());
+    }
+
+    [Fact]
+    public async Task CreateSession_TwoModelsAsList_SameResourceAsModelAAndModelB()
+    {
+        using var alice = app.As("alice-two-ways");
+
+        var byList = await Json(await alice.PostAsJsonAsync("/api/sessions", new { mode = "compare", models = new[] { "mock-swift", "mock-sage" }, title = "t" }));
+        var byFields = await Json(await alice.PostAsJsonAsync("/api/sessions", new { mode = "compare", model_a = "mock-swift", model_b = "mock-sage", title = "t" }));
+
+        string Shape(JsonElement s) => string.Join(",", s.EnumerateObject().Where(p => p.Name is not ("id" or "created_at" or "updated_at")).Select(p => $"{p.Name}={p.Value}"));
+        Assert.Equal(Shape(byFields), Shape(byList));
+        Assert.Equal("mode=compare,model_a=mock-swift,model_b=mock-sage,title=t", Shape(byList));
     }
 
     [Fact]

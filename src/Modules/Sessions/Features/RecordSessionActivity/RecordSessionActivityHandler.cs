@@ -16,7 +16,7 @@ internal sealed class RecordSessionActivityHandler([FromKeyedServices(SessionsDb
     // Only forward: instances whose clocks differ slightly must not move a session back in the list.
     private const string Sql =
         "UPDATE sessions.sessions SET updated_at = greatest(updated_at, $3) WHERE id = $1 AND owner_id = $2 " +
-        "RETURNING mode, model_a, model_b, revealed_at";
+        "RETURNING mode, model_a, model_b, model_c, model_d, revealed_at";
 
     // Local to the batch's implicit transaction.
     public const string WithoutFlushWaitSql = "SELECT set_config('synchronous_commit', 'off', true)";
@@ -45,13 +45,12 @@ internal sealed class RecordSessionActivityHandler([FromKeyedServices(SessionsDb
         }
 
         var mode = Enum.Parse<SessionMode>(reader.GetString(0), ignoreCase: true);
-        var session = new SessionInfo(
+        string? Optional(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+        var session = SessionInfos.Of(
             command.SessionId,
-            mode == SessionMode.Direct ? SessionKind.Direct : SessionKind.Compare,
-            reader.GetString(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2),
-            mode == SessionMode.Battle,
-            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+            Enum.Parse<SessionMode>(reader.GetString(0), ignoreCase: true),
+            ChatSession.ModelsOf(reader.GetString(1), Optional(2), Optional(3), Optional(4)),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
         activity.Remember(session, command.OwnerId);
         return session;
     }

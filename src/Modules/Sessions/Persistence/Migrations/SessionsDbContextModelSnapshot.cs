@@ -54,6 +54,16 @@ namespace Arena.Modules.Sessions.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("model_b");
 
+                    b.Property<string>("ModelC")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model_c");
+
+                    b.Property<string>("ModelD")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model_d");
+
                     b.Property<string>("OwnerId")
                         .IsRequired()
                         .HasMaxLength(256)
