@@ -33,6 +33,7 @@ public static class SessionsModule
         GetSession.Map(sessions);
         RenameSession.Map(sessions);
         DeleteSession.Map(sessions);
+        ForkSession.Map(sessions);
         return api;
     }
 }

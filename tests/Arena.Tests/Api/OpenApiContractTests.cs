@@ -160,6 +160,15 @@ public sealed class OpenApiContractTests(ContractApp app)
         const string vote = "POST /api/sessions/{id}/vote";
         var battle = JsonNode.Parse(await (await Call(alice, create, HttpMethod.Post, "/api/sessions", ApiDocument.Json("""{"mode":"battle"}"""))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
         await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"a"}"""));
+
+        const string fork = "POST /api/sessions/{id}/fork";
+        await Call(alice, fork, HttpMethod.Post, $"/api/sessions/{session}/fork", ApiDocument.Json("""{"participant":"b"}"""));
+        await Call(alice, fork, HttpMethod.Post, $"/api/sessions/{session}/fork", ApiDocument.Json("""{"participant":"c"}"""));
+        await Call(alice, fork, HttpMethod.Post, $"/api/sessions/{session}/fork", new StringContent("""{"participant":"a"}""", System.Text.Encoding.UTF8, "text/plain"));
+        await Call(alice, fork, HttpMethod.Post, $"/api/sessions/{battle}/fork", ApiDocument.Json("""{"participant":"a"}"""));
+        await Call(bob, fork, HttpMethod.Post, $"/api/sessions/{session}/fork", ApiDocument.Json("""{"participant":"a"}"""));
+        await Call(anonymous, fork, HttpMethod.Post, $"/api/sessions/{session}/fork", ApiDocument.Json("""{"participant":"a"}"""));
+
         await VotesApp.PromptAsync(alice, Guid.Parse(battle), "Contract battle?");
         await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", ApiDocument.Json("""{"winner":"left"}"""));
         await Call(alice, vote, HttpMethod.Post, $"/api/sessions/{battle}/vote", new StringContent("""{"winner":"a"}""", System.Text.Encoding.UTF8, "text/plain"));

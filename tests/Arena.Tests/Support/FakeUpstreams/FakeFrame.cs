@@ -12,6 +12,9 @@ public abstract record FakeFrame
 
     public static FakeFrame Delay(TimeSpan delay) => new DelayFrame(delay);
 
+    /// Sends nothing more until <paramref name="gate"/> completes (or the client goes away): a pause the test ends.
+    public static FakeFrame Until(Task gate) => new GateFrame(gate);
+
     /// Sends nothing more and never ends: waits until the client goes away.
     public static FakeFrame Stall { get; } = new StallFrame();
 
@@ -21,6 +24,8 @@ public abstract record FakeFrame
     internal sealed record BytesFrame(byte[] Content) : FakeFrame;
 
     internal sealed record DelayFrame(TimeSpan Duration) : FakeFrame;
+
+    internal sealed record GateFrame(Task Gate) : FakeFrame;
 
     internal sealed record StallFrame : FakeFrame;
 

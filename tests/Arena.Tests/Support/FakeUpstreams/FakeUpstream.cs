@@ -114,6 +114,9 @@ public sealed class FakeUpstream : IAsyncDisposable
                     case FakeFrame.DelayFrame delay:
                         await Task.Delay(delay.Duration, context.RequestAborted);
                         break;
+                    case FakeFrame.GateFrame gate:
+                        await gate.Gate.WaitAsync(context.RequestAborted);
+                        break;
                     case FakeFrame.StallFrame:
                         await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
                         break;
