@@ -12,7 +12,8 @@ using OpenAI;
 // The physical-limit reference: the least an async relay can do for one compare request. POST /relay opens two
 // streams on the upstream (--upstream, an OpenAI-compatible base URL), parses their SSE and JSON as a real client
 // must, and merges the deltas as they arrive into one response in Arena's data protocol, one flush per event.
-// No database, no authentication, no gateway, no telemetry.
+// ?upstreams=N (1 to 4) opens N instead, participants a, b, c, d on models bench-a, bench-b, bench-a, bench-b, as
+// Arena's compare sessions of up to four models name them. No database, no authentication, no gateway, no telemetry.
 // POST /relay-sdk does the same through what Arena is required to use instead of its own parsing: the official OpenAI SDK
 // behind Microsoft.Extensions.AI's IChatClient, set up as Arena sets it up (no retries, no network timeout). The
 // difference between the two is the cost of that requirement, measured apart from everything else Arena does.
@@ -33,30 +34,38 @@ var sdk = new OpenAIClient(new ApiKeyCredential("sk-bench-not-a-secret"), new Op
     Transport = new HttpClientPipelineTransport(new HttpClient(transport, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }),
     NetworkTimeout = Timeout.InfiniteTimeSpan,
 });
-var chats = new Dictionary<byte, IChatClient>
+var chats = new Dictionary<string, IChatClient>
 {
-    [(byte)'a'] = sdk.GetChatClient("bench-a").AsIChatClient(),
-    [(byte)'b'] = sdk.GetChatClient("bench-b").AsIChatClient(),
+    ["bench-a"] = sdk.GetChatClient("bench-a").AsIChatClient(),
+    ["bench-b"] = sdk.GetChatClient("bench-b").AsIChatClient(),
 };
 var app = builder.Build();
 
-app.MapPost("/relay", (HttpContext context) => Relay(context, (participant, prompt, events, aborted) =>
-    Produce(client, participant == 'a' ? "bench-a" : "bench-b", participant, prompt, events, aborted)));
-app.MapPost("/relay-sdk", (HttpContext context) => Relay(context, (participant, prompt, events, aborted) =>
-    ProduceThroughSdk(chats[participant], participant, prompt, events, aborted)));
+app.MapPost("/relay", (HttpContext context, int? upstreams) => Relay(context, upstreams, (participant, prompt, events, aborted) =>
+    Produce(client, Model(participant), participant, prompt, events, aborted)));
+app.MapPost("/relay-sdk", (HttpContext context, int? upstreams) => Relay(context, upstreams, (participant, prompt, events, aborted) =>
+    ProduceThroughSdk(chats[Model(participant)], participant, prompt, events, aborted)));
 app.MapGet("/health", () => "ok");
 
 await app.StartAsync();
 Console.WriteLine("listening " + app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 await app.WaitForShutdownAsync();
 
-static async Task Relay(HttpContext context, Func<byte, string, ChannelWriter<(byte, string?)>, CancellationToken, Task> produce)
+static string Model(byte participant) => (participant - 'a') % 2 == 0 ? "bench-a" : "bench-b";
+
+static async Task Relay(HttpContext context, int? upstreams, Func<byte, string, ChannelWriter<(byte, string?)>, CancellationToken, Task> produce)
 {
+    if (upstreams is < 1 or > 4)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return;
+    }
+
     using var request = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
     var prompt = request.RootElement.TryGetProperty("prompt", out var text) ? text.GetString() ?? "" : "";
     var aborted = context.RequestAborted;
     var events = Channel.CreateUnbounded<(byte Participant, string? Content)>(new UnboundedChannelOptions { SingleReader = true });
-    var producers = Task.WhenAll(produce((byte)'a', prompt, events.Writer, aborted), produce((byte)'b', prompt, events.Writer, aborted));
+    var producers = Task.WhenAll(Enumerable.Range(0, upstreams ?? 2).Select(i => produce((byte)('a' + i), prompt, events.Writer, aborted)));
     _ = producers.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
 
     var response = context.Response;

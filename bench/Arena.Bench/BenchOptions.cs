@@ -181,6 +181,11 @@ internal sealed record BenchOptions
             };
         }
 
+        if (options.Paths.FirstOrDefault(path => !BenchRunner.KnownPaths.Contains(path)) is { } unknown)
+        {
+            throw new ArgumentException($"Unknown path {unknown}; the paths are {string.Join(", ", BenchRunner.KnownPaths)}.");
+        }
+
         if (options.RepoRoot.Length == 0)
         {
             options = options with { RepoRoot = FindRepoRoot() };

@@ -12,8 +12,19 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 
     public const string TelemetryOff = "telemetry-off";
 
+    /// The throughput paths. Each but legacy-raised has a four-participant variant named with a trailing 4 (relay4,
+    /// gateway4, legacy4, …): the same path on compare sessions of four models, so that a turn of four can be set against
+    /// one of two.
+    public static readonly string[] KnownPaths =
+        ["relay", "relay-sdk", "direct", "gateway", "legacy", "legacy-raised", "relay4", "relay-sdk4", "direct4", "gateway4", "legacy4"];
+
     /// The reference, and the same relay reading its upstreams through the official OpenAI SDK as Arena must: no Arena.
-    public static bool IsRelay(string path) => path is "relay" or "relay-sdk";
+    public static bool IsRelay(string path) => BasePath(path) is "relay" or "relay-sdk";
+
+    public static string BasePath(string path) => path.EndsWith('4') ? path[..^1] : path;
+
+    /// The soak runs direct-mode sessions; every other path compares two models, or four for a variant named with a 4.
+    public static int Participants(string path) => path == "soak" ? 1 : path.EndsWith('4') ? 4 : 2;
 
     private readonly BenchToken token = new();
     private readonly BenchDatabase database = new(options.PostgresAdmin, options.DatabaseName);
@@ -43,7 +54,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 
             if (options.Scenarios.Contains("light"))
             {
-                foreach (var path in options.Paths.Where(path => IsRelay(path) || path is "direct" or "gateway"))
+                foreach (var path in options.Paths.Where(path => IsRelay(path) || BasePath(path) is "direct" or "gateway"))
                 {
                     points.Add(Print(await MeasureAsync("light", path, options.LightConcurrency, once: false)));
                 }
@@ -108,7 +119,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
         var chunks = soak ? Math.Max(1, (int)(options.SoakSeconds * 1000 / options.SoakIntervalMs)) : options.Chunks;
         var interval = soak ? options.SoakIntervalMs : options.IntervalMs;
         var streamLength = TimeSpan.FromMilliseconds(chunks * (double)interval);
-        var participants = soak ? 1 : 2;
+        var participants = Participants(path);
 
         var before = IsRelay(path) ? default : await database.CountersAsync();
         await using var upstream = await StartUpstreamAsync(chunks, interval);
@@ -118,7 +129,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
         try
         {
             target = IsRelay(path)
-                ? new StreamTarget(new Uri(server.Address, "/" + path), _ => JsonSerializer.SerializeToUtf8Bytes(new { prompt = options.Prompt }), null, null, 2)
+                ? new StreamTarget(new Uri(server.Address, $"/{BasePath(path)}?upstreams={participants}"), _ => JsonSerializer.SerializeToUtf8Bytes(new { prompt = options.Prompt }), null, null, participants)
                 : await ArenaTargetAsync(load.Http, server.Address, path, concurrency, soak ? "direct" : "compare", participants);
 
             // One stream first, so that start-up work (JIT, first connections) is not read as memory per stream.
@@ -208,7 +219,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 
     private Dictionary<string, string> ArenaSettings(string path)
     {
-        var throughGateway = path is "gateway" or TelemetryOn or TelemetryOff;
+        var throughGateway = BasePath(path) is "gateway" or TelemetryOn or TelemetryOff;
         var settings = new Dictionary<string, string>
         {
             ["Arena__Gateway__AllowOverrideHeader"] = throughGateway ? "false" : "true",
@@ -239,13 +250,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
             await gate.WaitAsync();
             try
             {
-                using var created = await http.PostAsJsonAsync(new Uri(arena, "/api/sessions"), new Dictionary<string, object?>
-                {
-                    ["mode"] = mode,
-                    ["model_a"] = "bench_a",
-                    ["model_b"] = mode == "compare" ? "bench_b" : null,
-                    ["title"] = $"bench {client}",
-                });
+                using var created = await http.PostAsJsonAsync(new Uri(arena, "/api/sessions"), SessionRequest(mode, participants, $"bench {client}"));
                 if (!created.IsSuccessStatusCode)
                 {
                     throw new InvalidOperationException($"Creating a session answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
@@ -261,13 +266,31 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
             }
         }));
 
-        var (header, expect) = path switch
+        var (header, expect) = BasePath(path) switch
         {
             "direct" or "soak" => ("streaming", "streaming"),
             "gateway" or TelemetryOn or TelemetryOff => ((string?)null, "streaming"),
             _ => ("legacy", "legacy"),
         };
         return new StreamTarget(new Uri(arena, "/api/messages/stream/?protocol=data"), client => bodies[client], header, expect, participants, sessions);
+    }
+
+    /// Two participants are asked for as the old service's clients ask (model_a, model_b); more only exist as a list,
+    /// where a model may repeat: a, c on bench_a and b, d on bench_b, as the relay of four names its upstreams.
+    private static Dictionary<string, object?> SessionRequest(string mode, int participants, string title)
+    {
+        var request = new Dictionary<string, object?> { ["mode"] = mode, ["title"] = title };
+        if (participants > 2)
+        {
+            request["models"] = Enumerable.Range(0, participants).Select(i => i % 2 == 0 ? "bench_a" : "bench_b").ToArray();
+        }
+        else
+        {
+            request["model_a"] = "bench_a";
+            request["model_b"] = mode == "compare" ? "bench_b" : null;
+        }
+
+        return request;
     }
 
     private Task<ServerProcess> StartUpstreamAsync(int chunks, int intervalMs) => ServerProcess.StartAsync(
@@ -284,6 +307,9 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The same thread-pool setting as every other process of the bench (bench/Directory.Build.props): a knob for
+            // a box the load generator shares, so it is the bench's to set, not the Host's to ship.
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
             ["ConnectionStrings__Arena"] = database.AppConnectionString,
             ["Authentication__Schemes__Bearer__ValidIssuer"] = BenchToken.Issuer,
             ["Authentication__Schemes__Bearer__ValidAudiences__0"] = BenchToken.Audience,

@@ -87,7 +87,9 @@ internal sealed partial class LoadGenerator : IDisposable
         Interlocked.Increment(ref openStreams);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var events = 0;
-        var finished = 0;
+        // One bit per participant (a = bit 0) that sent its end line, and how many end lines came: exactly one each.
+        var ended = 0;
+        var endLines = 0;
         var failed = false;
         double firstEvent = -1;
         try
@@ -111,8 +113,10 @@ internal sealed partial class LoadGenerator : IDisposable
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(cancel);
-            // Position within the current line: the byte at position 1 is the event kind (0 chunk, 3 error, d end).
+            // Position within the current line: the byte at position 0 is the participant (a, b, …), at 1 the event kind
+            // (0 chunk, 3 error, d end); a line may begin in one read and go on in the next.
             var column = 0;
+            byte participant = 0;
             int read;
             while ((read = await body.ReadAsync(buffer, cancel)) > 0)
             {
@@ -123,11 +127,20 @@ internal sealed partial class LoadGenerator : IDisposable
                 {
                     var end = span[i..].IndexOf((byte)'\n');
                     var lineBytes = end < 0 ? span.Length - i : end;
+                    if (column == 0 && lineBytes > 0)
+                    {
+                        participant = span[i];
+                    }
+
                     if (column <= 1 && column + lineBytes > 1)
                     {
                         var kind = span[i + 1 - column];
                         failed |= kind == (byte)'3';
-                        finished += kind == (byte)'d' ? 1 : 0;
+                        if (kind == (byte)'d')
+                        {
+                            endLines++;
+                            ended |= 1 << ((participant - 'a') & 31);
+                        }
                     }
 
                     if (end < 0)
@@ -153,7 +166,7 @@ internal sealed partial class LoadGenerator : IDisposable
                 }
             }
 
-            var ok = !failed && finished == target.Participants;
+            var ok = !failed && endLines == target.Participants && ended == (1 << target.Participants) - 1;
             return new StreamOutcome(started, ok, false, Math.Max(firstEvent, 0), Elapsed(started), events, ok ? null : failed ? "error event" : "incomplete reply");
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

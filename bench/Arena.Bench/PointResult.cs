@@ -71,6 +71,23 @@ internal sealed record PointResult
 /// included); they also carry its start-up checks and one session insert per client.
 internal sealed record DatabasePerStream(double Commits, double Rollbacks, double Inserted, double Updated, double Deleted, double Returned);
 
+/// Issue 34: server CPU per delivered event of four-model compare turns against two-model ones and against the relay
+/// merging four upstreams, from the sweep points of one run at one concurrency, so that every ratio shares whatever else
+/// the machine did meanwhile. Null where a path did not run at that concurrency.
+internal sealed record FourParticipantsResult(int Concurrency, double? RelayUs, double? Relay4Us, double? GatewayUs, double? Gateway4Us)
+{
+    public double? Gateway4VsGateway => Ratio(Gateway4Us, GatewayUs);
+
+    public double? Gateway4VsRelay4 => Ratio(Gateway4Us, Relay4Us);
+
+    public double? GatewayVsRelay => Ratio(GatewayUs, RelayUs);
+
+    public double? Relay4VsRelay => Ratio(Relay4Us, RelayUs);
+
+    private static double? Ratio(double? measured, double? reference) =>
+        measured is { } m && reference is > 0 ? Math.Round(m / reference.Value, 2) : null;
+}
+
 internal sealed record TargetResult(string Target, string Goal, string Measured, bool? Met);
 
 internal sealed record BenchReport(
@@ -81,4 +98,5 @@ internal sealed record BenchReport(
     List<PointResult> Points,
     Dictionary<string, int?> Knees,
     List<TargetResult> Targets,
+    List<FourParticipantsResult> FourParticipants,
     List<LimitsResult> Limits);

@@ -63,7 +63,44 @@ internal static class Report
     {
         var knees = options.Paths.Append("soak").Where(path => points.Any(p => p.Path == path && p.Scenario != "soak"))
             .ToDictionary(path => path, path => Knee(points, path, options.KneeP99Ms));
-        return new BenchReport(started, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", Commit(options.RepoRoot), options, points, knees, Targets(points, knees), limits);
+        return new BenchReport(started, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", Commit(options.RepoRoot), options, points, knees, Targets(points, knees), FourParticipants(points), limits);
+    }
+
+    private static List<FourParticipantsResult> FourParticipants(List<PointResult> points) =>
+        [.. points.Where(p => p.Scenario == "sweep" && p.Path is "relay4" or "gateway4").Select(p => p.Concurrency).Distinct().Order()
+            .Select(c => new FourParticipantsResult(c, SweepPoint(points, "relay", c)?.ServerCpuUsPerEvent, SweepPoint(points, "relay4", c)?.ServerCpuUsPerEvent,
+                SweepPoint(points, "gateway", c)?.ServerCpuUsPerEvent, SweepPoint(points, "gateway4", c)?.ServerCpuUsPerEvent))];
+
+    private static string FourParticipantsText(FourParticipantsResult four)
+    {
+        var parts = new List<string>();
+        if (four.Relay4Us is { } relay4)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"relay of four {relay4:F0} µs") + (four.Relay4VsRelay is { } r ? string.Create(CultureInfo.InvariantCulture, $" ({r:F2}× the relay of two, {four.RelayUs:F0} µs)") : ""));
+        }
+
+        if (four.Gateway4Us is { } gateway4)
+        {
+            var against = new List<string>();
+            if (four.Gateway4VsGateway is { } g)
+            {
+                against.Add(string.Create(CultureInfo.InvariantCulture, $"{g:F2}× the gateway of two, {four.GatewayUs:F0} µs"));
+            }
+
+            if (four.Gateway4VsRelay4 is { } r)
+            {
+                against.Add(string.Create(CultureInfo.InvariantCulture, $"{r:F2}× the relay of four"));
+            }
+
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"gateway of four {gateway4:F0} µs") + (against.Count > 0 ? $" ({string.Join("; ", against)})" : ""));
+        }
+
+        if (four.GatewayVsRelay is { } two)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"gateway of two {two:F2}× the relay of two"));
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"CPU per event, four participants, at C={four.Concurrency}: {string.Join(", ", parts)}");
     }
 
     public static string Text(BenchReport report)
@@ -105,6 +142,11 @@ internal static class Report
 
                 text.AppendLine(line);
             }
+        }
+
+        foreach (var four in report.FourParticipants)
+        {
+            text.AppendLine(FourParticipantsText(four));
         }
 
         text.AppendLine();

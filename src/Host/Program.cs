@@ -31,7 +31,6 @@ builder.Services.AddMediator((MediatorOptions options) =>
         typeof(MessagingModule),
         typeof(Arena.Modules.Messaging.Contracts.ListSessionReplies),
         typeof(VotesModule),
-        typeof(Arena.Modules.Votes.Contracts.DrawBattle),
     ];
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
 });

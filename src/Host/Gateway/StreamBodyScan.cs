@@ -37,7 +37,7 @@ internal static class StreamBodyScan
         }
 
         // The buffering stream rents its whole threshold at once and holds it until the request ends, minutes for a stream:
-        // 256 KB per open stream, which past what the shared pool keeps are fresh large-object-heap arrays, and those
+        // the whole threshold per open stream, which past what the shared pool keeps are fresh large-object-heap arrays, and those
         // bring on full collections. A body of declared length needs no more than that length.
         request.EnableBuffering(request.ContentLength is { } length ? (int)Math.Clamp(length, 1, InMemoryBodyThreshold) : InMemoryBodyThreshold);
         try

@@ -18,6 +18,7 @@ public static class SessionsModule
     {
         builder.AddSessionsPersistence();
         builder.Services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<BattleDrawOptions>().BindConfiguration(BattleDrawOptions.SectionName);
         builder.Services.AddValidatorsFromAssemblyContaining<SessionsDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
         builder.Services.AddSingleton<SessionActivity>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SessionActivity>());

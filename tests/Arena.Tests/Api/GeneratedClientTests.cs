@@ -28,6 +28,8 @@ public sealed class GeneratedClientTests(ArenaApp app) : IClassFixture<ArenaApp>
                 var page = await client.ListSessionsAsync(1, null);
                 var next = await client.ListSessionsAsync(1, page.Next_cursor);
                 var renamed = await client.RenameSessionAsync(created.Id, new RenameSessionRequest { Title = "Renamed" });
+                var three = await client.CreateSessionAsync(new CreateSessionRequest { Mode = SessionMode.Compare, Models = new[] { "mock-swift", "mock-sage", "mock-echo" } });
+                var fork = await client.ForkSessionAsync(three.Id, new ForkSessionRequest { Participant = "c" });
                 await client.DeleteSessionAsync(created.Id);
                 var status = 0;
                 try
@@ -50,7 +52,8 @@ public sealed class GeneratedClientTests(ArenaApp app) : IClassFixture<ArenaApp>
                 }
 
                 return string.Join("|", models.Models.Count > 0, created.Mode, created.Model_b, direct.Model_b ?? "none", direct.Title,
-                    page.Items.Count, System.Linq.Enumerable.First(page.Items).Id == direct.Id, System.Linq.Enumerable.First(next.Items).Id == created.Id, renamed.Title, status, invalid);
+                    page.Items.Count, System.Linq.Enumerable.First(page.Items).Id == direct.Id, System.Linq.Enumerable.First(next.Items).Id == created.Id, renamed.Title, status, invalid,
+                    three.Model_c, three.Model_d ?? "none", fork.Mode, fork.Model_a);
             }
         }
         """;
@@ -77,7 +80,7 @@ public sealed class GeneratedClientTests(ArenaApp app) : IClassFixture<ArenaApp>
         var run = assembly.GetType("Arena.Generated.ReadmeFlow")!.GetMethod("RunAsync")!;
         var outcome = await (Task<string>)run.Invoke(null, [client])!;
 
-        Assert.Equal("True|Compare|mock-sage|none|New chat|1|True|True|Renamed|404|title", outcome);
+        Assert.Equal("True|Compare|mock-sage|none|New chat|1|True|True|Renamed|404|title|mock-echo|none|Direct|mock-echo", outcome);
     }
 
     private static Assembly Compile(params string[] sources)

@@ -58,7 +58,7 @@ public sealed class OpenApiContractTests(ContractApp app)
 
         Assert.Equal(["winner"], Required(document, "CastVoteRequest"));
         Assert.Equal("#/components/schemas/Winner", document.Schemas["CastVoteRequest"]!["properties"]!["winner"]!["$ref"]!.GetValue<string>());
-        Assert.Equal(["a", "b", "tie", "both_bad"], document.Schemas["Winner"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal(["a", "b", "c", "d", "tie", "both_bad", "all_bad"], document.Schemas["Winner"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
         Assert.Contains("counted", Required(document, "VoteResult"));
         Assert.Contains("arena_vote_id", Required(document, "ExportedVote"));
         Assert.Contains("models", Required(document, "LeaderboardDocument"));

@@ -15,7 +15,6 @@ public sealed class ModuleBoundaryTests
         typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly,
         typeof(Arena.Modules.Sessions.Contracts.FindSession).Assembly,
         typeof(Arena.Modules.Messaging.Contracts.ListSessionReplies).Assembly,
-        typeof(Arena.Modules.Votes.Contracts.DrawBattle).Assembly,
     ];
 
     [Fact]

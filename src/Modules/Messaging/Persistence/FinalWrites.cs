@@ -61,9 +61,6 @@ internal sealed partial class FinalWrites
             .Build();
     }
 
-    /// Final writes not yet stored.
-    public int Pending => pending.Count;
-
     /// Starts the write and waits for it at most <see cref="MessagingOptions.FinalWriteWait"/>: true when the row holds the
     /// reply by then. Otherwise the write keeps being retried. Never throws.
     public async Task<bool> WriteAsync(FinalWrite end)

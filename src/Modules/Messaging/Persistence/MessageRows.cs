@@ -258,7 +258,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
     /// positions only make a resume from the stored rows start the turn over, which its clients are told to expect; a
     /// crash that loses the last fraction of a second of either changes nothing a client was told.
     /// The positions are one keyed update per reply: a join against unnest was planned as a scan of the whole table
-    /// whenever the statistics lagged behind the table's growth (about 80 pages read and 1 ms per turn in the benchmark).
+    /// whenever the statistics lagged behind the table's growth.
     public async Task SaveInBackgroundAsync(Guid[] ids, string[] contents, string?[] reasonings, List<(Guid MessageId, string Positions)> positions, DateTimeOffset now, TimeSpan timeout, CancellationToken cancellationToken)
     {
         await using var batch = WithoutFlushWait();

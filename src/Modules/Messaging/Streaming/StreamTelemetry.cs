@@ -3,37 +3,10 @@ using System.Diagnostics.Metrics;
 
 namespace Arena.Modules.Messaging.Streaming;
 
-/// The pipelines' metrics and spans, recorded by the pieces both pipelines share (gate, transcript, endpoints) so that a
-/// dashboard compares like with like. Meter and ActivitySource are both named "Arena.Messaging".
-///
-/// Metrics (low-cardinality tags only):
-///   arena.stream.requests            counter, {request}  arena.pipeline, arena.session_mode*, arena.protocol*, arena.outcome
-///                                    (outcome: ok, cancelled, error, bad_request, not_found, conflict, too_large, busy;
-///                                    * absent when the request was refused before it was known)
-///   arena.stream.time_to_first_chunk histogram, s        arena.pipeline, arena.session_mode, arena.model, arena.participant
-///   arena.stream.duration            histogram, s        arena.pipeline, arena.session_mode, arena.model, arena.participant,
-///                                                        arena.status (success, error, cancelled)
-///   arena.stream.active              up-down counter, {stream}  arena.pipeline
-///   arena.stream.replies             counter, {reply}    arena.pipeline, arena.session_mode, arena.model, arena.participant,
-///                                                        arena.status, error.type (the error code, on errors only);
-///                                                        arena.status=interrupted counts the replies a shutdown ended
-///                                                        (with their pipeline and mode) and the replies a dead host left
-///                                                        streaming, recovered by the stream-host lease of another one,
-///                                                        which knows their model and participant but not their
-///                                                        pipeline or mode (arena.pipeline=unknown, no mode)
-///   arena.stream.chunks              counter, {chunk}    as replies, without status: text chunks delivered
-///   arena.stream.output_tokens       counter, {token}    as chunks: output tokens the provider reported
-///   arena.stream.output_tokens_per_second  histogram, {token}/s  as chunks: output tokens over the time from the
-///                                                        first chunk to the end, one point per reply that reported usage
-/// Spans:
-///   "stream direct" / "stream compare" (just "stream" when refused before the session was found), one per request:
-///     arena.pipeline, arena.session_mode, arena.protocol, arena.session_id, arena.outcome
-///   "stream reply a" / "stream reply b", a child per participant (the provider's GenAI span nests under it):
-///     arena.participant, arena.model, arena.message_id, arena.status, arena.finish_reason, error.type,
-///     and an "arena.stream.first_chunk" event.
-/// Recording happens at the start, the first chunk and the end of a reply, never per chunk (chunks are counted by the
-/// transcript and added once, at the end); no content, token or key
-/// ever goes into a tag.
+/// The pipelines' metrics and spans, recorded by the pieces both pipelines share, so that a dashboard compares like with
+/// like. Meter and ActivitySource are both named "Arena.Messaging"; docs/observability.md lists every instrument, tag and
+/// span (a test holds the page to this class). Recording happens at the start, the first chunk and the end of a reply,
+/// never per chunk, and no content, token or key ever goes into a tag: tags stay of low cardinality.
 internal sealed class StreamTelemetry : IDisposable
 {
     public const string Name = "Arena.Messaging";

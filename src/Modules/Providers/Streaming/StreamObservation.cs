@@ -25,7 +25,7 @@ internal sealed class StreamObservation
     public bool SawError { get; private set; }
 
     /// Whether a chunk may carry <c>delta.reasoning</c>, the field the SDK does not model: looking it up through the
-    /// SDK's JSON patch parses a path on every chunk (2.3% of the server's CPU in the benchmark), so it is looked up
+    /// SDK's JSON patch parses a path on every chunk, a cost on the hot path that shows in the profile, so it is looked up
     /// only once a data line named it, or always when no observer saw the bytes.
     public bool MayCarryUnmodelledReasoning => sawReasoningName || !sawResponse;
 

@@ -14,3 +14,12 @@ internal sealed class SessionsOptions
     [Range(2, ParticipantLimit)]
     public int MaxCompareModels { get; set; } = ParticipantLimit;
 }
+
+/// The battle draw's part of <c>Arena:Battles</c>; the votes' part is bound by Votes.
+internal sealed class BattleDrawOptions
+{
+    public const string SectionName = "Arena:Battles";
+
+    /// Never pair two models of the same provider.
+    public bool DistinctProviders { get; set; }
+}

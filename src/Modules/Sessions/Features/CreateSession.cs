@@ -1,10 +1,10 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
+using System.Security.Cryptography;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Domain;
 using Arena.Modules.Sessions.Persistence;
-using Arena.Modules.Votes.Contracts;
 using FluentValidation;
 using FluentValidation.Results;
 using Mediator;
@@ -71,15 +71,15 @@ internal static class CreateSession
             modelId is not null && await mediator.Send(new FindModel(modelId), cancellationToken) is not null;
     }
 
-    internal sealed class Handler(SessionsDbContext db, TimeProvider clock, IMediator mediator) : ICommandHandler<Command, SessionResponse>
+    internal sealed class Handler(SessionsDbContext db, TimeProvider clock, IMediator mediator, IOptions<BattleDrawOptions> battles) : ICommandHandler<Command, SessionResponse>
     {
         public async ValueTask<SessionResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var now = clock.GetUtcNow().TruncateToMicroseconds();
             var draw = command.Mode == SessionMode.Battle
-                ? await mediator.Send(new DrawBattle(), cancellationToken)
+                ? await DrawAsync(cancellationToken)
                     ?? throw new FluentValidation.ValidationException([new ValidationFailure("mode", "Fewer than two catalog models take part in battles.")])
-                : null;
+                : ((string ModelA, string ModelB, int Seed)?)null;
             var session = new ChatSession
             {
                 Id = Guid.CreateVersion7(now),
@@ -97,6 +97,15 @@ internal static class CreateSession
             db.Sessions.Add(session);
             await db.SaveChangesAsync(cancellationToken);
             return SessionResponse.From(session);
+        }
+
+        /// A battle's pair by the catalog's battle weights, sides already swapped at random; the seed reproduces it.
+        private async Task<(string ModelA, string ModelB, int Seed)?> DrawAsync(CancellationToken cancellationToken)
+        {
+            var models = await mediator.Send(new ListCatalogModels(), cancellationToken);
+            var seed = RandomNumberGenerator.GetInt32(int.MaxValue);
+            var pair = BattlePairing.Draw([.. models.Select(m => new BattleCandidate(m.Id, m.Provider, m.BattleWeight))], seed, battles.Value.DistinctProviders);
+            return pair is { } drawn ? (drawn.A, drawn.B, seed) : null;
         }
     }
 

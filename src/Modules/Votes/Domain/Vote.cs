@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Arena.Modules.Votes.Domain;
 
 internal sealed class Vote
@@ -18,6 +20,11 @@ internal sealed class Vote
 
     public required string ModelB { get; init; }
 
+    /// Participant c's and d's models, in a compare session of three or four; such a vote never counts.
+    public string? ModelC { get; init; }
+
+    public string? ModelD { get; init; }
+
     public Winner Winner { get; init; }
 
     /// False for compare sessions, whose models the judge chose and saw.
@@ -27,7 +34,7 @@ internal sealed class Vote
 
     public int Turns { get; init; }
 
-    /// Serialized <see cref="VoteTurn"/> list: per turn, both sides' status, time to first chunk, duration and output tokens.
+    /// Serialized <see cref="VoteTurn"/> list: per turn, each side's status, time to first chunk, duration and output tokens.
     public required string Sides { get; init; }
 
     /// Output tokens of side a over all turns: the length covariate of the leaderboard.
@@ -40,4 +47,9 @@ internal sealed class Vote
 
 internal sealed record VoteSide(string Status, long? TtftMs, long? DurationMs, long? OutputTokens);
 
-internal sealed record VoteTurn(VoteSide A, VoteSide B);
+/// Sides c and d are left out of the JSON when the session had two participants, so that its stored turns read as before.
+internal sealed record VoteTurn(
+    VoteSide A,
+    VoteSide B,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] VoteSide? C = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] VoteSide? D = null);

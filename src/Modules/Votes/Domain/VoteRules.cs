@@ -4,8 +4,15 @@ internal enum Winner
 {
     A,
     B,
+
+    /// Participants c and d exist only in compare sessions of three or four models.
+    C,
+    D,
     Tie,
     BothBad,
+
+    /// None of three or four was good: both_bad said of more than two.
+    AllBad,
 }
 
 /// Why a vote does or does not count; stored as its snake_case name.

@@ -2,13 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Arena.Modules.Votes.Domain;
 
-/// Bound from <c>Arena:Battles</c>.
+/// Bound from <c>Arena:Battles</c>, but for the draw's <c>DistinctProviders</c>, which Sessions binds.
 internal sealed class BattlesOptions
 {
     public const string SectionName = "Arena:Battles";
-
-    /// Never pair two models of the same provider.
-    public bool DistinctProviders { get; set; }
 
     [Range(0, 1_000_000)]
     public int MaxVotesPerUserPerDay { get; set; } = 200;

@@ -4,6 +4,7 @@ using System.Data.Common;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Arena.Modules.Messaging.Contracts;
 using Arena.Modules.Providers.Contracts;
 using Arena.Modules.Sessions.Contracts;
@@ -28,20 +29,31 @@ internal static partial class CastVote
 {
     /// Winner stays nullable so that a missing one reaches the validator, which names it.
     internal sealed record CastVoteRequest(
-        [property: Required, Description("a: participant a's replies were better; b: participant b's; tie: as good as each other; both_bad: neither was good.")] Winner? Winner);
+        [property: Required, Description("a: participant a's replies were the best; b, c, d: that participant's (c and d only in a compare of three or four models); tie: as good as each other; both_bad: neither of two was good; all_bad: none was good (of two, the same as both_bad).")] Winner? Winner);
 
     internal sealed record Command(string OwnerId, Guid SessionId, string? Winner) : ICommand<Outcome?>;
 
     /// What the vote revealed and whether it counts; <see cref="VoidReason"/> says why not.
-    internal sealed record VoteResult(Guid Id, Guid SessionId, string Winner, string ModelA, string ModelB, bool Anonymous, bool Counted, string? VoidReason, DateTimeOffset CreatedAt);
+    internal sealed record VoteResult(
+        Guid Id,
+        Guid SessionId,
+        string Winner,
+        string ModelA,
+        string ModelB,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Participant c's model, in a compare of three or four models; absent otherwise.")] string? ModelC,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Participant d's model, in a compare of four models; absent otherwise.")] string? ModelD,
+        bool Anonymous,
+        bool Counted,
+        string? VoidReason,
+        DateTimeOffset CreatedAt);
 
     internal sealed record Outcome(VoteResult? Vote, string? Conflict);
 
     internal sealed class Validator : AbstractValidator<Command>
     {
         public Validator() =>
-            RuleFor(c => c.Winner).NotEmpty().Must(w => w is "a" or "b" or "tie" or "both_bad")
-                .WithMessage("'winner' must be one of a, b, tie, both_bad.");
+            RuleFor(c => c.Winner).NotEmpty().Must(w => w is "a" or "b" or "c" or "d" or "tie" or "both_bad" or "all_bad")
+                .WithMessage("'winner' must be one of a, b, c, d, tie, both_bad, all_bad.");
     }
 
     internal sealed class Handler(
@@ -69,6 +81,7 @@ internal static partial class CastVote
                 return new Outcome(null, "Only battle and compare sessions can be voted on.");
             }
 
+            var winner = WinnerIn(session, command.Winner!);
             if (await db.Votes.AnyAsync(v => v.SessionId == session.Id, cancellationToken))
             {
                 // A vote stored before its reveal failed (the process stopped, the database went away) leaves the battle
@@ -81,7 +94,7 @@ internal static partial class CastVote
             // a turn that started first shows as streaming and blocks it, one sent meanwhile starts after it.
             await using var turnsHeld = await mediator.Send(new HoldTurnStarts(session.Id), cancellationToken);
             var replies = await mediator.Send(new ListSessionReplies(session.Id), cancellationToken);
-            var turns = Turns(replies);
+            var turns = Turns(replies, session.Models.Count);
             var blocker = VoteRules.Blocker([.. turns.Select(t => t.Outcome)], replies.Any(r => r.Status == VoteRules.Streaming));
             if (blocker is not null)
             {
@@ -109,7 +122,9 @@ internal static partial class CastVote
                 JudgeHash = judges.Of(command.OwnerId),
                 ModelA = session.ModelA,
                 ModelB = modelB,
-                Winner = Names.Parse<Winner>(command.Winner!),
+                ModelC = session.Models.ElementAtOrDefault(2),
+                ModelD = session.Models.ElementAtOrDefault(3),
+                Winner = winner,
                 Anonymous = session.Battle,
                 Validity = validity,
                 Turns = turns.Count,
@@ -137,7 +152,7 @@ internal static partial class CastVote
                 leaderboard.VotesChanged();
             }
 
-            return new Outcome(new VoteResult(vote.Id, vote.SessionId, command.Winner!, vote.ModelA, vote.ModelB, vote.Anonymous,
+            return new Outcome(new VoteResult(vote.Id, vote.SessionId, Names.Of(vote.Winner), vote.ModelA, vote.ModelB, vote.ModelC, vote.ModelD, vote.Anonymous,
                 validity == Validity.Counted, validity == Validity.Counted ? null : Names.Of(validity), vote.CreatedAt), null);
         }
 
@@ -181,13 +196,34 @@ internal static partial class CastVote
             return turns.Any(t => IdentityLeak.Contains(t.ContentA, words) || IdentityLeak.Contains(t.ContentB, words));
         }
 
-        /// Turns that ended on both sides, in order; a turn missing a side (never started) does not count as one.
-        private static List<Turn> Turns(IReadOnlyList<ReplyRecord> replies) =>
+        /// The winner as stored: a participant the session has, and of two, all_bad said as both_bad; anything else is
+        /// refused naming the field.
+        private static Winner WinnerIn(SessionInfo session, string name)
+        {
+            var winner = Names.Parse<Winner>(name);
+            var count = session.Models.Count;
+            var refusal = winner switch
+            {
+                Winner.C or Winner.D when (int)winner - (int)Winner.A >= count =>
+                    $"'winner' names no participant of this session: it has {string.Join(", ", Participants.Take(count))}.",
+                Winner.BothBad when count > 2 => $"'winner' of a compare of {count} models is all_bad, not both_bad.",
+                _ => null,
+            };
+            if (refusal is not null)
+            {
+                throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("winner", refusal)]);
+            }
+
+            return winner == Winner.AllBad && count == 2 ? Winner.BothBad : winner;
+        }
+
+        /// Turns that ended on every side, in order; a turn missing a side (never started) does not count as one.
+        private static List<Turn> Turns(IReadOnlyList<ReplyRecord> replies, int participants) =>
             [.. replies.GroupBy(r => r.PromptId)
-                .Select(g => (A: g.FirstOrDefault(r => r.Participant == "a"), B: g.FirstOrDefault(r => r.Participant == "b")))
-                .Where(t => t.A is not null && t.B is not null && t.A.Status != VoteRules.Streaming && t.B.Status != VoteRules.Streaming)
-                .OrderBy(t => t.A!.CreatedAt)
-                .Select(t => new Turn(Side(t.A!), Side(t.B!), t.A!.Content, t.B!.Content))];
+                .Select(g => Participants.Take(participants).Select(p => g.FirstOrDefault(r => r.Participant == p)).ToList())
+                .Where(sides => sides.All(r => r is not null && r.Status != VoteRules.Streaming))
+                .OrderBy(sides => sides[0]!.CreatedAt)
+                .Select(sides => new Turn([.. sides.Select(r => Side(r!))], [.. sides.Select(r => r!.Content)]))];
 
         private static SideOutcome Side(ReplyRecord reply) => new(reply.Status, reply.TtftMs, reply.DurationMs, reply.OutputTokens, reply.UpdatedAt);
     }
@@ -195,11 +231,22 @@ internal static partial class CastVote
     [LoggerMessage(Level = LogLevel.Warning, Message = "Revealing battle {SessionId} after its vote failed; a repeated vote reveals it: {Reason}")]
     private static partial void LogRevealFailed(ILogger logger, Guid sessionId, string reason);
 
-    private sealed record Turn(SideOutcome A, SideOutcome B, string ContentA, string ContentB)
+    private static readonly string[] Participants = ["a", "b", "c", "d"];
+
+    /// One turn's sides, <c>a</c> first; a battle's are always two.
+    private sealed record Turn(IReadOnlyList<SideOutcome> Sides, IReadOnlyList<string> Contents)
     {
+        public SideOutcome A => Sides[0];
+
+        public SideOutcome B => Sides[1];
+
+        public string ContentA => Contents[0];
+
+        public string ContentB => Contents[1];
+
         public TurnOutcome Outcome => new(A, B);
 
-        public VoteTurn Stored => new(Keep(A), Keep(B));
+        public VoteTurn Stored => new(Keep(A), Keep(B), Sides.Count > 2 ? Keep(Sides[2]) : null, Sides.Count > 3 ? Keep(Sides[3]) : null);
 
         private static VoteSide Keep(SideOutcome side) => new(side.Status, side.TtftMs, side.DurationMs, side.OutputTokens);
     }

@@ -37,6 +37,8 @@ internal sealed class VoteConfiguration : IEntityTypeConfiguration<Vote>
         vote.Property(v => v.JudgeHash).HasMaxLength(64);
         vote.Property(v => v.ModelA).HasMaxLength(200);
         vote.Property(v => v.ModelB).HasMaxLength(200);
+        vote.Property(v => v.ModelC).HasMaxLength(200);
+        vote.Property(v => v.ModelD).HasMaxLength(200);
         vote.Property(v => v.Winner).HasConversion(w => Names.Of(w), v => Names.Parse<Winner>(v)).HasMaxLength(16);
         vote.Property(v => v.Validity).HasConversion(w => Names.Of(w), v => Names.Parse<Validity>(v)).HasMaxLength(32);
         vote.Property(v => v.Sides).HasColumnType("jsonb");

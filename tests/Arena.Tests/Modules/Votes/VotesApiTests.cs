@@ -125,6 +125,51 @@ public sealed class VotesApiTests(VotesApp app) : IClassFixture<VotesApp>
     }
 
     [Fact]
+    public async Task Vote_CompareOfFour_NamesAnyParticipantAndNeverCounts()
+    {
+        using var iris = app.As("iris-compare-four");
+        var created = await iris.PostAsJsonAsync("/api/sessions", new { mode = "compare", models = new[] { "battle-one", "battle-two", "battle-one", "mock-echo" } });
+        var id = (await VotesApp.JsonAsync(created)).GetProperty("id").GetGuid();
+        await VotesApp.PromptAsync(iris, id, "Four of you", participants: 4);
+
+        await ProblemAssert.NamesFields(await VotesApp.VoteAsync(iris, id, "both_bad"), "winner");
+        await ProblemAssert.NamesFields(await VotesApp.VoteAsync(iris, id, "e"), "winner");
+        var vote = await VotesApp.JsonAsync(await VotesApp.VoteAsync(iris, id, "c"));
+
+        Assert.Equal("c", vote.GetProperty("winner").GetString());
+        Assert.Equal(["battle-one", "battle-two", "battle-one", "mock-echo"], new[] { "model_a", "model_b", "model_c", "model_d" }.Select(f => vote.GetProperty(f).GetString()));
+        Assert.False(vote.GetProperty("anonymous").GetBoolean());
+        Assert.False(vote.GetProperty("counted").GetBoolean());
+        Assert.Equal("not_anonymous", vote.GetProperty("void_reason").GetString());
+    }
+
+    [Theory]
+    [InlineData(3, "d", null)]
+    [InlineData(3, "all_bad", "all_bad")]
+    [InlineData(2, "c", null)]
+    [InlineData(2, "all_bad", "both_bad")]
+    public async Task Vote_CompareWinnerBeyondItsParticipants_ProblemNamesWinnerElseStoredAsSaid(int models, string winner, string? stored)
+    {
+        using var jade = app.As($"jade-compare-{models}-{winner}");
+        var created = await jade.PostAsJsonAsync("/api/sessions", new { mode = "compare", models = new[] { "battle-one", "battle-two", "mock-echo" }.Take(models) });
+        var id = (await VotesApp.JsonAsync(created)).GetProperty("id").GetGuid();
+        await VotesApp.PromptAsync(jade, id, "Which of you?", participants: models);
+
+        var response = await VotesApp.VoteAsync(jade, id, winner);
+
+        if (stored is null)
+        {
+            await ProblemAssert.NamesFields(response, "winner");
+            Assert.Equal(HttpStatusCode.OK, (await VotesApp.VoteAsync(jade, id, "tie")).StatusCode);
+        }
+        else
+        {
+            Assert.Equal(stored, (await VotesApp.JsonAsync(response)).GetProperty("winner").GetString());
+            Assert.False((await VotesApp.JsonAsync(response)).TryGetProperty("model_d", out _));
+        }
+    }
+
+    [Fact]
     public async Task Export_CountedVotes_FastChatLayoutForAdminsOnly()
     {
         using var ivy = app.As("ivy-export");

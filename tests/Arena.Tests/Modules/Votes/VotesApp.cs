@@ -71,7 +71,7 @@ public class VotesApp : ArenaApp
     }
 
     /// Streams one prompt and waits until both replies have been stored as ended.
-    public static async Task PromptAsync(HttpClient client, Guid session, string prompt)
+    public static async Task PromptAsync(HttpClient client, Guid session, string prompt, int participants = 2)
     {
         var (response, _) = await MessagingApp.StreamAsync(client, session, prompt);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -80,7 +80,7 @@ public class VotesApp : ArenaApp
         {
             var items = (await JsonAsync(await client.GetAsync($"/api/sessions/{session}/messages"))).GetProperty("items").EnumerateArray()
                 .Where(m => m.GetProperty("role").GetString() == "assistant").ToList();
-            if (items.Count(m => m.GetProperty("status").GetString() != "streaming") >= 2 || DateTime.UtcNow > deadline)
+            if (items.Count(m => m.GetProperty("status").GetString() != "streaming") >= participants || DateTime.UtcNow > deadline)
             {
                 return;
             }

@@ -10,7 +10,7 @@ namespace Arena.Modules.Sessions.Features;
 /// Runs before every turn. A session <see cref="SessionActivity"/> remembers costs no round trip: its move is queued. Otherwise
 /// the lookup and the move are one statement. The move commits without waiting for the WAL to reach the disk: it only
 /// orders the session list, and a crash that loses the last fraction of a second of it costs nothing, while the wait for
-/// the flush sat before every stream's first event (0.8 ms of its 1.7 ms round trip at C = 10 in the benchmark).
+/// the flush would sit before every stream's first event.
 internal sealed class RecordSessionActivityHandler([FromKeyedServices(SessionsDbContext.Schema)] NpgsqlDataSource database, SessionActivity activity, TimeProvider clock) : ICommandHandler<RecordSessionActivity, SessionInfo?>
 {
     // Only forward: instances whose clocks differ slightly must not move a session back in the list.

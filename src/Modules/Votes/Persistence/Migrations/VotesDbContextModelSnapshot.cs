@@ -84,6 +84,16 @@ namespace Arena.Modules.Votes.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("model_b");
 
+                    b.Property<string>("ModelC")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model_c");
+
+                    b.Property<string>("ModelD")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model_d");
+
                     b.Property<long>("OutputTokensA")
                         .HasColumnType("bigint")
                         .HasColumnName("output_tokens_a");

@@ -1,4 +1,4 @@
-namespace Arena.Modules.Votes.Domain;
+namespace Arena.Modules.Sessions.Domain;
 
 internal sealed record BattleCandidate(string Id, string Provider, double Weight);
 

@@ -1,6 +1,6 @@
-using Arena.Modules.Votes.Domain;
+using Arena.Modules.Sessions.Domain;
 
-namespace Arena.Tests.Modules.Votes;
+namespace Arena.Tests.Modules.Sessions;
 
 public sealed class BattlePairingTests
 {
