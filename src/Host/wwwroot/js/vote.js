@@ -83,9 +83,10 @@ export class VotePanel {
   showResult(vote, names) {
     this.done = true;
     const result = h('p', { id: 'vote-result', class: vote.counted ? 'vote-counted' : 'vote-void' }, countedText(vote));
+    // replaceChildren writes a null out as the text "null": a compare's vote names nothing, so it adds no line.
     this.content.replaceChildren(
       h('h2', { id: 'vote-heading' }, chosen[vote.winner] ?? 'You voted.'),
-      names ? h('p', { class: 'revealed' }, names) : null,
+      ...(names ? [h('p', { class: 'revealed' }, names)] : []),
       result,
       this.actions());
     this.message.replaceChildren();
