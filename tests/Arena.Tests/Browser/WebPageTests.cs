@@ -79,14 +79,25 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
     }
 
     [Fact]
-    public async Task CompareTurn_ThreeModels_StreamsEveryColumnAtOnceAndContinuesWithOneAsADirectSession()
+    public async Task CompareTurn_ThreeModels_StreamsEveryColumnAtOnceVotesContinuesWithOneAndScrollsSidewaysOnAPhone()
     {
         await using var probe = await PageProbe.OpenAsync(app);
         var page = probe.Page;
         await SignInByNameAsync(page, "babbage");
         await OpenCompareAsync(page);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add model" }).ClickAsync();
+        var addModel = page.GetByRole(AriaRole.Button, new() { Name = "Add model" });
+        await addModel.ClickAsync();
         Assert.Equal("model-c", await ActiveIdAsync(page));
+        await addModel.ClickAsync();
+        Assert.Equal("model-d", await ActiveIdAsync(page));
+        Assert.True(await addModel.IsHiddenAsync(), "four models at the most");
+        var pickers = page.Locator("#compose select");
+        const string Picked = "selects => selects.map(s => `${s.id}=${s.value}`)";
+        var proposed = await pickers.EvaluateAllAsync<string[]>(Picked);
+        Assert.Equal(4, proposed.Select(p => p.Split('=')[1]).Distinct().Count());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove model C" }).ClickAsync();
+        Assert.Equal([proposed[0], proposed[1], proposed[3].Replace("model-d", "model-c", StringComparison.Ordinal)], await pickers.EvaluateAllAsync<string[]>(Picked));
+        Assert.True(await addModel.IsVisibleAsync());
         await page.Locator("#model-a").SelectOptionAsync("mock-swift");
         await page.Locator("#model-b").SelectOptionAsync("mock-sage");
         await page.Locator("#model-c").SelectOptionAsync("mock-echo");
