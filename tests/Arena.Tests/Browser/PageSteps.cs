@@ -5,14 +5,17 @@ namespace Arena.Tests.Browser;
 /// What the browser tests wait for and do on the page, shared by the test classes.
 internal static class PageSteps
 {
-    /// True at one instant when both columns of the newest turn show at least `least` characters of their answer and
-    /// neither has finished yet.
-    public const string BothColumnsMidAnswer = """
-        least => {
+    /// True at one instant when the newest turn has `columns` columns, each showing at least `least` characters of its
+    /// answer, and none has finished yet. Takes <c>new { columns, least }</c>.
+    public const string ColumnsMidAnswer = """
+        ({ columns: count, least }) => {
           const columns = [...document.querySelectorAll('.turn:last-child .reply')];
-          return columns.length === 2 && columns.every(c => c.dataset.state === 'streaming' && c.querySelector('.markdown').textContent.length >= least);
+          return columns.length === count && columns.every(c => c.dataset.state === 'streaming' && c.querySelector('.markdown').textContent.length >= least);
         }
         """;
+
+    /// <see cref="ColumnsMidAnswer"/> for the two columns of a battle or a two-model compare. Takes `least`.
+    public const string BothColumnsMidAnswer = $"least => ({ColumnsMidAnswer})({{ columns: 2, least }})";
 
     public const string AllColumnsSettled = """
         turns => {

@@ -79,6 +79,98 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
     }
 
     [Fact]
+    public async Task CompareTurn_ThreeModels_StreamsEveryColumnAtOnceVotesContinuesWithOneAndScrollsSidewaysOnAPhone()
+    {
+        await using var probe = await PageProbe.OpenAsync(app);
+        var page = probe.Page;
+        await SignInByNameAsync(page, "babbage");
+        await OpenCompareAsync(page);
+        var addModel = page.GetByRole(AriaRole.Button, new() { Name = "Add model" });
+        await addModel.ClickAsync();
+        Assert.Equal("model-c", await ActiveIdAsync(page));
+        await addModel.ClickAsync();
+        Assert.Equal("model-d", await ActiveIdAsync(page));
+        Assert.True(await addModel.IsHiddenAsync(), "four models at the most");
+        var pickers = page.Locator("#compose select");
+        const string Picked = "selects => selects.map(s => `${s.id}=${s.value}`)";
+        var proposed = await pickers.EvaluateAllAsync<string[]>(Picked);
+        Assert.Equal(4, proposed.Select(p => p.Split('=')[1]).Distinct().Count());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove model C" }).ClickAsync();
+        Assert.Equal([proposed[0], proposed[1], proposed[3].Replace("model-d", "model-c", StringComparison.Ordinal)], await pickers.EvaluateAllAsync<string[]>(Picked));
+        Assert.True(await addModel.IsVisibleAsync());
+        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
+        await page.Locator("#model-b").SelectOptionAsync("mock-sage");
+        await page.Locator("#model-c").SelectOptionAsync("mock-echo");
+        await page.Locator("#prompt").FillAsync("Three views on one question?");
+        await probe.ScreenshotAsync("compose-three");
+        await page.Locator("#prompt").PressAsync("Enter");
+
+        await page.WaitForFunctionAsync(ColumnsMidAnswer, new { columns = 3, least = 1 }, Patiently);
+        await page.WaitForFunctionAsync(ColumnsMidAnswer, new { columns = 3, least = 60 }, Patiently);
+        await probe.ScreenshotAsync("compare-three-in-progress");
+        var columns = page.Locator(".turn .reply");
+        Assert.All(await columns.Locator(".metrics").AllInnerTextsAsync(), figures => Assert.Matches(@"^First chunk [\d.]+ m?s · ≈ [\d.]+ tok/s$", figures));
+        Assert.Equal("Compare · Mock Swift vs Mock Sage vs Mock Echo", await page.Locator(".session-meta").InnerTextAsync());
+        var continueButtons = page.GetByRole(AriaRole.Button, new() { Name = "Continue with this one" });
+        Assert.Equal(0, await continueButtons.CountAsync());
+
+        await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+        Assert.Equal(["success", "success", "success"], await StatesAsync(columns));
+        Assert.Equal(["Mock Swift", "Mock Sage", "Mock Echo"], await columns.Locator(".model").AllInnerTextsAsync());
+        var echoed = await columns.Nth(2).Locator(".markdown").InnerTextAsync();
+        Assert.StartsWith("mock-echo here.", echoed, StringComparison.Ordinal);
+        var vote = page.Locator("#vote");
+        await vote.WaitForAsync();
+        Assert.Equal(["A is best", "B is best", "C is best", "Tie", "All are bad"], await vote.GetByRole(AriaRole.Button).AllInnerTextsAsync());
+        await vote.GetByRole(AriaRole.Button, new() { Name = "C is best" }).ClickAsync();
+        await page.Locator("#vote-result").WaitForAsync();
+        Assert.Equal(["You voted for C.", "This vote doesn't count: the models were known before the vote.", "New chat"], (await vote.InnerTextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+        var compareSession = new Uri(page.Url).Fragment;
+        Assert.Equal(3, await continueButtons.CountAsync());
+        await probe.ScreenshotAsync("compare-three-ended");
+        var forked = page.WaitForResponseAsync(r => r.Url.EndsWith("/fork", StringComparison.Ordinal));
+        await columns.Nth(2).GetByRole(AriaRole.Button, new() { Name = "Continue with this one" }).ClickAsync();
+        Assert.Equal(201, (await forked).Status);
+        await page.GetByText("Direct · Mock Echo").WaitForAsync();
+        await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+        Assert.NotEqual(compareSession, new Uri(page.Url).Fragment);
+        Assert.Equal(["success"], await StatesAsync(columns));
+        Assert.Equal(["A"], await columns.Locator(".participant").AllInnerTextsAsync());
+        Assert.Equal(echoed, await columns.Locator(".markdown").InnerTextAsync());
+        Assert.Equal("Three views on one question?", await page.Locator(".turn .prompt p").InnerTextAsync());
+        Assert.Equal(0, await continueButtons.CountAsync());
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "History" }).ClickAsync();
+        var sessions = page.Locator("#sessions li");
+        await sessions.Nth(1).WaitForAsync();
+        var listed = await sessions.AllInnerTextsAsync();
+        Assert.Equal(2, listed.Count);
+        Assert.Single(listed, s => s.Contains("Direct · Mock Echo", StringComparison.Ordinal));
+        Assert.Single(listed, s => s.Contains("Compare · Mock Swift vs Mock Sage vs Mock Echo", StringComparison.Ordinal));
+        probe.AssertNoProblems();
+
+        // The compare stays as it was; on a phone its three answers share one row that scrolls sideways to each.
+        await using var phone = await PageProbe.OpenAsync(app, width: 390, height: 844);
+        await SignInByNameAsync(phone.Page, "babbage");
+        await phone.Page.GotoAsync($"/{compareSession}");
+        await phone.Page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
+        var phoneColumns = phone.Page.Locator(".turn .reply");
+        Assert.Equal(3, await phoneColumns.CountAsync());
+        Assert.True(await phone.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "only the row of answers scrolls sideways");
+        for (var index = 0; index < 3; index++)
+        {
+            var column = phoneColumns.Nth(index);
+            await column.ScrollIntoViewIfNeededAsync();
+            var box = await column.BoundingBoxAsync();
+            Assert.True(box!.X >= 0 && box.X + box.Width <= 390, $"answer {index + 1} is wholly on the screen once scrolled to ({box.X} + {box.Width})");
+        }
+
+        await phone.ScreenshotAsync("compare-three-phone");
+        phone.AssertNoProblems();
+    }
+
+    [Fact]
     public async Task Reply_WithReasoningScriptAndImageHandler_ShowsReasoningCollapsedAndAllAsTextRunningNothing()
     {
         var reply = OpenAIStream.Completion(

@@ -57,12 +57,13 @@ export class ReplyColumn {
       h('summary', {}, 'Reasoning'), this.reasoningText);
     this.body = h('div', { class: 'markdown' });
     this.note = h('p', { class: 'reply-note', hidden: true });
+    this.actions = h('div', { class: 'reply-actions', hidden: true });
     this.element = h('section', { class: 'reply', dataset: { participant }, 'aria-label': `Answer of ${label}` },
       h('header', { class: 'reply-header' },
         h('span', { class: 'participant' }, participant.toUpperCase()),
         this.heading,
         this.badge),
-      this.metrics, this.reasoningBox, this.body, this.note);
+      this.metrics, this.reasoningBox, this.body, this.note, this.actions);
     this.setState('waiting');
   }
 
@@ -157,6 +158,12 @@ export class ReplyColumn {
     this.element.dataset.state = state;
     this.element.setAttribute('aria-busy', String(!this.settled));
     this.badge.textContent = badges[state] ?? state;
+  }
+
+  // An action on this answer below it (an element), or none (null).
+  offer(action) {
+    this.actions.replaceChildren(...(action ? [action] : []));
+    this.actions.hidden = !action;
   }
 
   showNote(text) {

@@ -12,7 +12,7 @@ export class TurnView {
     this.status = h('p', { class: 'turn-status', hidden: true });
     this.element = h('article', { class: 'turn' },
       h('div', { class: 'prompt' }, h('h2', { class: 'visually-hidden' }, 'You asked'), h('p', {}, prompt)),
-      h('div', { class: `replies replies-${this.columns.size}` }, [...this.columns.values()].map(c => c.element)),
+      layOut(h('div', {}, [...this.columns.values()].map(c => c.element)), this.columns.size),
       this.status);
   }
 
@@ -24,7 +24,7 @@ export class TurnView {
       turn.columns.set(column.participant, column);
       container.append(column.element);
     }
-    container.className = `replies replies-${turn.columns.size}`;
+    layOut(container, turn.columns.size);
     return turn;
   }
 
@@ -36,6 +36,13 @@ export class TurnView {
 
   get settled() {
     return [...this.columns.values()].every(c => c.settled);
+  }
+
+  // Puts `actionFor(column)` below each answer: an element, or null for none.
+  offer(actionFor) {
+    for (const column of this.columns.values()) {
+      column.offer(actionFor(column));
+    }
   }
 
   // `sent`: the person sent the turn just now, so the columns time the first chunk; a resumed turn was sent earlier
@@ -117,4 +124,16 @@ export class TurnView {
       }
     });
   }
+}
+
+// Three or four answers keep to one row that scrolls sideways where the screen is narrow, so the scroller takes focus
+// (arrow keys then scroll it) and says what it holds.
+function layOut(container, count) {
+  container.className = `replies replies-${count}`;
+  if (count > 2) {
+    container.setAttribute('role', 'group');
+    container.setAttribute('aria-label', `${count} answers`);
+    container.tabIndex = 0;
+  }
+  return container;
 }

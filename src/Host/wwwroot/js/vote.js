@@ -1,18 +1,22 @@
 import { api } from './api.js';
 import { alertBox, h } from './dom.js';
 
-const choices = [
-  ['a', 'A is better'],
-  ['b', 'B is better'],
-  ['tie', 'Tie'],
-  ['both_bad', 'Both are bad'],
-];
+// Two answers: the four choices of a battle. Three or four (a compare): one per participant, a tie, or all bad.
+function choicesFor(participants) {
+  if (participants.length === 2) {
+    return [['a', 'A is better'], ['b', 'B is better'], ['tie', 'Tie'], ['both_bad', 'Both are bad']];
+  }
+  return [...participants.map(p => [p, `${p.toUpperCase()} is best`]), ['tie', 'Tie'], ['all_bad', 'All are bad']];
+}
 
 const chosen = {
   a: 'You voted for A.',
   b: 'You voted for B.',
+  c: 'You voted for C.',
+  d: 'You voted for D.',
   tie: 'You called it a tie.',
   both_bad: 'You found both answers bad.',
+  all_bad: 'You found all the answers bad.',
 };
 
 // Why a vote was kept out of the leaderboard, as the person who cast it would put it.
@@ -35,17 +39,19 @@ export function countedText(vote) {
   return vote.counted ? 'Your vote counts toward the leaderboard.' : voidReasons[vote.void_reason] ?? "This vote doesn't count.";
 }
 
-// The vote of a battle: four buttons that appear once both sides of a turn have ended, then what the vote revealed.
-// `onRevealed(vote)` names the models everywhere else on the page and returns a sentence that names them.
+// The vote of a battle or a compare: a button per choice, shown once every side of a turn has ended, then what the
+// vote said. `onRevealed(vote)` names a battle's models everywhere else on the page and returns a sentence that names
+// them; a compare's models were known all along.
 export class VotePanel {
-  constructor(sessionId, onRevealed) {
+  constructor(sessionId, { participants, battle, onRevealed = () => null }) {
     this.sessionId = sessionId;
+    this.battle = battle;
     this.onRevealed = onRevealed;
     this.message = h('div', { 'aria-live': 'polite' });
-    this.buttons = choices.map(([winner, text]) =>
+    this.buttons = choicesFor(participants).map(([winner, text]) =>
       h('button', { type: 'button', class: 'vote-button', dataset: { winner }, onclick: () => this.cast(winner) }, text));
     this.content = h('div', { role: 'group', 'aria-labelledby': 'vote-heading' },
-      h('h2', { id: 'vote-heading' }, 'Which answer is better?'),
+      h('h2', { id: 'vote-heading' }, participants.length === 2 ? 'Which answer is better?' : 'Which answer is best?'),
       h('div', { class: 'vote-buttons' }, this.buttons));
     this.element = h('section', { id: 'vote', class: 'vote panel', hidden: true }, this.content, this.message);
     this.done = false;
@@ -62,7 +68,7 @@ export class VotePanel {
       const vote = await api(`/api/sessions/${this.sessionId}/vote`, {
         method: 'POST',
         body: { winner },
-        notFound: 'This battle no longer exists. It may have been deleted.',
+        notFound: `This ${this.battle ? 'battle' : 'session'} no longer exists. It may have been deleted.`,
       });
       if (vote.counted) {
         sessionStorage.setItem(lastCountedKey, vote.created_at);
@@ -77,14 +83,15 @@ export class VotePanel {
   showResult(vote, names) {
     this.done = true;
     const result = h('p', { id: 'vote-result', class: vote.counted ? 'vote-counted' : 'vote-void' }, countedText(vote));
+    // replaceChildren writes a null out as the text "null": a compare's vote names nothing, so it adds no line.
     this.content.replaceChildren(
       h('h2', { id: 'vote-heading' }, chosen[vote.winner] ?? 'You voted.'),
-      names ? h('p', { class: 'revealed' }, names) : null,
+      ...(names ? [h('p', { class: 'revealed' }, names)] : []),
       result,
       this.actions());
     this.message.replaceChildren();
     this.element.hidden = false;
-    this.element.querySelector('.new-battle')?.focus();
+    this.element.querySelector('.next')?.focus();
   }
 
   // A battle voted on earlier (reopened from History): the server keeps the vote but does not send it back here.
@@ -95,8 +102,11 @@ export class VotePanel {
   }
 
   actions() {
+    if (!this.battle) {
+      return h('div', { class: 'row' }, h('a', { class: 'button next', href: '#/new' }, 'New chat'));
+    }
     return h('div', { class: 'row' },
-      h('a', { class: 'button new-battle', href: '#/battle' }, 'New battle'),
+      h('a', { class: 'button next new-battle', href: '#/battle' }, 'New battle'),
       h('a', { href: '#/leaderboard' }, 'See the leaderboard'));
   }
 }

@@ -1,6 +1,7 @@
 import { api } from '../api.js';
 import { labeller } from '../catalog.js';
 import { alertBox, formatDate, h, show } from '../dom.js';
+import { modelsOf } from './session.js';
 
 const pageSize = 20;
 
@@ -56,7 +57,7 @@ function kind(session, label) {
     case 'battle':
       return session.model_a ? `Battle · ${label(session.model_a)} vs ${label(session.model_b)}` : 'Battle · not voted yet';
     case 'compare':
-      return `Compare · ${label(session.model_a)} vs ${label(session.model_b)}`;
+      return `Compare · ${modelsOf(session).map(label).join(' vs ')}`;
     default:
       return `Direct · ${label(session.model_a)}`;
   }

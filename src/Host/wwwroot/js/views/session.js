@@ -7,7 +7,14 @@ import { VotePanel } from '../vote.js';
 
 const gone = 'This session no longer exists. It may have been deleted.';
 const modeName = { direct: 'Direct', compare: 'Compare', battle: 'Battle' };
+// The participants a session can have, in order: the session resource names each one's model as `model_<letter>`.
+export const letters = ['a', 'b', 'c', 'd'];
 const pending = new Map();
+
+// The models of a session's participants, `a` first (none for a battle not yet voted on).
+export function modelsOf(session) {
+  return letters.map(p => session[`model_${p}`]).filter(Boolean);
+}
 
 // Remembers the first message of a session just created, for its view to send once it opens.
 export function startWith(sessionId, prompt) {
@@ -42,14 +49,12 @@ export async function showSession(id, signal) {
   const battle = session.mode === 'battle';
   // A battle names its models only once voted on (the session then carries them); until then they are A and B.
   const anonymous = battle && !session.model_a;
-  const labelOf = participant => anonymous ? `Model ${participant.toUpperCase()}` : label(participant === 'b' ? session.model_b : session.model_a);
-  const participants = [{ participant: 'a', label: labelOf('a') }];
-  if (session.mode !== 'direct') {
-    participants.push({ participant: 'b', label: labelOf('b') });
-  }
+  const models = modelsOf(session);
+  const modelOf = Object.fromEntries(models.map((model, index) => [letters[index], model]));
+  const labelOf = participant => anonymous ? `Model ${participant.toUpperCase()}` : label(modelOf[participant]);
+  const participants = letters.slice(0, anonymous ? 2 : models.length).map(participant => ({ participant, label: labelOf(participant) }));
 
   const transcript = h('div', { class: 'transcript' });
-  const modelOf = { a: session.model_a, b: session.model_b };
   const storedLabel = reply => anonymous ? labelOf(reply.participant ?? 'a') : label(reply.model ?? modelOf[reply.participant]);
   const stored = storedTurns(messages, storedLabel);
   for (const turn of stored) {
@@ -68,19 +73,30 @@ export async function showSession(id, signal) {
   };
   const anonymousNow = () => battle && !revealed;
 
-  const vote = battle ? new VotePanel(id, answer => {
+  const reveal = answer => {
     revealed = true;
     const names = { a: label(answer.model_a), b: label(answer.model_b) };
     participants.forEach(p => { p.label = names[p.participant]; });
     turns.forEach(t => t.setLabels(names));
     describe();
     return `Model A was ${names.a}; Model B was ${names.b}.`;
-  }) : null;
-  if (vote && session.revealed_at) {
+  };
+  const vote = session.mode === 'direct' ? null : new VotePanel(id, {
+    participants: participants.map(p => p.participant),
+    battle,
+    onRevealed: battle ? reveal : undefined,
+  });
+  if (battle && session.revealed_at) {
     vote.showVoted();
   }
-  // The server takes a vote once a turn has ended on both sides and nothing is streaming.
-  const offerVote = () => vote?.offer(!busy && turns.some(t => !t.refused && t.columns.size === 2 && t.settled));
+  // The server takes a vote once a turn has ended on every side and nothing is streaming; a compare's latest turn, once
+  // ended, offers to go on with any answer that succeeded on its own.
+  const offerActions = () => {
+    vote?.offer(!busy && turns.some(t => !t.refused && t.columns.size === participants.length && t.settled));
+    const latest = turns.at(-1);
+    const open = session.mode === 'compare' && !busy && latest?.settled && !latest.refused;
+    turns.forEach(t => t.offer(column => open && t === latest && column.state === 'success' ? continueButton(column) : null));
+  };
   describe();
 
   const prompt = h('textarea', { id: 'prompt', name: 'prompt', rows: 3, required: true, placeholder: 'Write a follow-up…' });
@@ -108,7 +124,7 @@ export async function showSession(id, signal) {
     submit.disabled = on;
     stop.hidden = !on;
     stop.disabled = false;
-    offerVote();
+    offerActions();
   };
 
   composer.addEventListener('submit', event => {
@@ -172,6 +188,23 @@ export async function showSession(id, signal) {
     prompt.focus();
   }
 
+  // A new direct session with this column's side of the conversation; this one stays as it is.
+  function continueButton(column) {
+    const button = h('button', { type: 'button', class: 'secondary continue' },
+      'Continue with this one', h('span', { class: 'visually-hidden' }, ` (${column.label})`));
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const fork = await api(`/api/sessions/${id}/fork`, { method: 'POST', body: { participant: column.participant }, notFound: gone });
+        location.hash = `#/session/${fork.id}`;
+      } catch (error) {
+        turnNotice.replaceChildren(alertBox(error.message));
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+
   show(
     h('h1', {}, session.title),
     meta,
@@ -179,7 +212,7 @@ export async function showSession(id, signal) {
     ...(vote ? [vote.element] : []),
     turnNotice,
     composer);
-  offerVote();
+  offerActions();
 
   const first = pending.get(id);
   pending.delete(id);
@@ -192,7 +225,7 @@ export async function showSession(id, signal) {
   }
 }
 
-// Groups stored messages into turns: each user message with the replies whose parent it is, A before B.
+// Groups stored messages into turns: each user message with the replies whose parent it is, in participant order.
 function storedTurns(messages, labelFor) {
   const replies = new Map();
   for (const message of messages.filter(m => m.role === 'assistant')) {
