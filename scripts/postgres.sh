@@ -49,7 +49,7 @@ fi
 
 # SSL Mode=Disable: the server is on this machine and the bytes never leave the loopback, so TLS (which Debian's cluster
 # offers with a self-signed certificate that nothing verifies) would only cost CPU on both sides of every statement:
-# about 0.2 ms of PostgreSQL per compare stream and 2–10% of Arena's CPU per event in the bench (README, Performance).
+# about 0.2 ms of PostgreSQL per compare stream and 2–10% of Arena's CPU per event in the bench (the commit that set it).
 # A database on another host is a deployment's own connection string, with TLS.
 export ARENA_POSTGRES_ADMIN="Host=127.0.0.1;Port=${cluster_port};Username=arena;Password=arena;Database=postgres;SSL Mode=Disable"
 # A pool well under the server's max_connections (300, set above): past it requests wait for a connection instead of failing.

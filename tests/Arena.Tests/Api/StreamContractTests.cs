@@ -12,7 +12,7 @@ using Arena.Tests.Support;
 
 namespace Arena.Tests.Api;
 
-/// The stream's contract is written down three times besides the wire writers: in the protocol page (docs/streaming.md), in the
+/// The stream's contract is written down three times besides the wire writers: in the protocol page (docs/stream-protocol.md), in the
 /// OpenAPI description of the stream's 200 and in that response's example streams. Each must name every event kind and
 /// every JSON field the writers produce, and nothing they do not. The writers' output is found by running every
 /// <see cref="StreamEvent"/> record there is through both, so a new event, or a new field, fails here until it is documented.
@@ -20,7 +20,7 @@ namespace Arena.Tests.Api;
 public sealed partial class StreamContractTests(ContractApp app)
 {
     // Where the protocol is written for people: the section under this heading, to the next heading of its level or above.
-    private const string ProtocolPage = "docs/streaming.md";
+    private const string ProtocolPage = "docs/stream-protocol.md";
     private const string ProtocolHeading = "# Streaming a reply";
 
     // The old service's format, which the data protocol keeps, has no line for these.

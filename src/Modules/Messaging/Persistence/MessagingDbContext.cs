@@ -47,8 +47,8 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.Model).HasMaxLength(200);
         message.Property(m => m.Metadata).HasColumnType("jsonb");
         // json, not jsonb: nothing queries inside it, and jsonb's binary numbers are several times larger than their
-        // text, enough to push a long turn's row past the TOAST threshold, where every update compresses it (README,
-        // Performance, has the figures).
+        // text, enough to push a long turn's row past the TOAST threshold, where every update compresses it (the commit
+        // that chose json has the figures).
         message.Property(m => m.StreamPositions).HasColumnType("json");
         message.HasIndex(m => new { m.SessionId, m.CreatedAt });
         message.Property(m => m.OwnerId).HasMaxLength(200);

@@ -23,7 +23,7 @@ internal static class StreamReplyDescription
 
     public const string SseExampleName = "sse";
 
-    // A table (docs/streaming.md's too) and example streams rather than prose, so that the contract tests can read every event
+    // A table (docs/stream-protocol.md's too) and example streams rather than prose, so that the contract tests can read every event
     // and field back and hold them to what the wire writers produce.
     private const string StreamDescription =
         """
