@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Arena.Modules.Votes;
 
-/// <summary>Battle draws, votes and the leaderboard.</summary>
+/// <summary>Votes on battles and compares, and the leaderboard.</summary>
 public static class VotesModule
 {
     /// <summary>Registers the votes schema, the battle and leaderboard settings and the leaderboard's background refresh.</summary>
