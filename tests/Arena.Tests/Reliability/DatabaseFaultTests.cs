@@ -278,18 +278,10 @@ public sealed class DatabaseFaultTests(DatabaseFaultApp app) : IClassFixture<Dat
         Assert.Contains(app.Logs.Lines, line => line.StartsWith("Warning Arena.Host.Defaults.ProblemExceptionHandler: The database is unavailable", StringComparison.Ordinal));
     }
 
-    private async Task<List<(string Role, string Participant, string Status, string Content)>> EventuallySettledAsync(Guid session)
-    {
-        using var patience = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var replies = (await app.RowsAsync(session)).Where(r => r.Role == "assistant").ToList();
-            if (replies.Count > 0 && replies.All(r => r.Status != "streaming"))
-            {
-                return replies;
-            }
-
-            await Task.Delay(100, patience.Token);
-        }
-    }
+    private Task<List<(string Role, string Participant, string Status, string Content)>> EventuallySettledAsync(Guid session) =>
+        Eventually.UntilAsync(
+            async () => (await app.RowsAsync(session)).Where(r => r.Role == "assistant").ToList(),
+            replies => replies.Count > 0 && replies.All(r => r.Status != "streaming"),
+            replies => $"the replies never settled: {string.Join(", ", replies.Select(r => $"{r.Participant} {r.Status}"))}",
+            Patience);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Arena.Tests.Modules.Messaging;
+using Arena.Tests.Support;
 using Npgsql;
 
 namespace Arena.Tests.Reliability;
@@ -35,6 +36,9 @@ public sealed class FinalWriteFaultTests(FinalWriteFaultApp app) : IClassFixture
         """;
 
     private const string Cure = "DROP TRIGGER IF EXISTS refuse_final_write ON messaging.messages";
+
+    // Longer than the usual bound: a refused final write is retried on the writer's backoff, not at once.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     public Task InitializeAsync() => app.ExecuteAsync("DROP SEQUENCE IF EXISTS messaging.refused_final_writes");
 
@@ -102,7 +106,7 @@ public sealed class FinalWriteFaultTests(FinalWriteFaultApp app) : IClassFixture
             response = await client.SendAsync(MessagingApp.StreamRequest(session, "hello", protocol: "sse"), HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             // The first attempt was refused: the database is back before the finish event's wait is over.
-            await EventuallyAsync(async () => await RefusedAsync() > 0, "the final write never reached the database");
+            await Eventually.TrueAsync(async () => await RefusedAsync() > 0, "the final write never reached the database", Patience);
         }
         finally
         {
@@ -129,7 +133,7 @@ public sealed class FinalWriteFaultTests(FinalWriteFaultApp app) : IClassFixture
     private async Task<List<JsonElement>> SettledAsync(HttpClient client, Guid session, int turn)
     {
         List<JsonElement> replies = [];
-        await EventuallyAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 var messages = await app.MessagesAsync(client, session);
@@ -137,7 +141,8 @@ public sealed class FinalWriteFaultTests(FinalWriteFaultApp app) : IClassFixture
                 replies = [.. messages.Where(m => m.TryGetProperty("parent_id", out var parent) && parent.ValueKind == JsonValueKind.String && parent.GetGuid() == user)];
                 return replies.Count > 0 && replies.TrueForAll(r => r.GetProperty("status").GetString() != "streaming");
             },
-            "the final writes never landed after the database came back");
+            "the final writes never landed after the database came back",
+            Patience);
         return replies;
     }
 
@@ -145,14 +150,4 @@ public sealed class FinalWriteFaultTests(FinalWriteFaultApp app) : IClassFixture
         data.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.StartsWith(participant + "0:", StringComparison.Ordinal))
             .Select(l => JsonDocument.Parse(l[3..]).RootElement.GetProperty("content").GetString()));
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
-    }
 }

@@ -56,7 +56,7 @@ public sealed class ShutdownTests
                 host.Terminate();
 
                 // Readiness fails first, while the server still answers.
-                await EventuallyAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, "readiness never failed");
+                await Eventually.TrueAsync(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, "readiness never failed");
                 foreach (var pipeline in new[] { "streaming", "legacy" })
                 {
                     using var refused = await client.SendAsync(StreamRequest(sessions[3], "sse", pipeline, resumable: false), HttpCompletionOption.ResponseHeadersRead);
@@ -213,16 +213,6 @@ public sealed class ShutdownTests
         await using var command = new NpgsqlCommand("SELECT count(*) FROM messaging.messages WHERE session_id = @id", connection);
         command.Parameters.AddWithValue("id", session);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
     }
 
     /// A stream being read as it arrives.

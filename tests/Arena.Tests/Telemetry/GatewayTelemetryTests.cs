@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Arena.Tests.Host.Gateway;
+using Arena.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 

@@ -118,24 +118,16 @@ public sealed partial class PrometheusDashboardTests(TelemetryApp app) : IClassF
         }
     }
 
-    private static async Task<List<JsonElement>> WaitForEvaluatedRulesAsync(PrometheusServer prometheus)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (true)
-        {
-            var rules = (await prometheus.RulesAsync()).GetProperty("groups").EnumerateArray()
+    // Recording rules evaluated after the second round hold both pipelines; before that they may not.
+    private static Task<List<JsonElement>> WaitForEvaluatedRulesAsync(PrometheusServer prometheus) =>
+        Eventually.SettleAsync(
+            async () => (await prometheus.RulesAsync()).GetProperty("groups").EnumerateArray()
                 .Where(g => g.GetProperty("file").GetString()!.EndsWith("deploy/prometheus/rules.yml", StringComparison.Ordinal))
                 .SelectMany(g => g.GetProperty("rules").EnumerateArray())
-                .ToList();
-            // Recording rules evaluated after the second round hold both pipelines; before that they may not.
-            if (rules.Count > 0 && rules.All(r => r.GetProperty("health").GetString() != "unknown") || stopwatch.Elapsed > Patience)
-            {
-                return rules;
-            }
-
-            await Task.Delay(250);
-        }
-    }
+                .ToList(),
+            rules => rules.Count > 0 && rules.All(r => r.GetProperty("health").GetString() != "unknown"),
+            Patience,
+            PrometheusServer.AskInterval);
 
     private static string[] LegendLabels(string legend) => [.. LegendLabel().Matches(legend).Select(m => m.Groups[1].Value)];
 

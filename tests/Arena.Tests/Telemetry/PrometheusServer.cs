@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Arena.Tests.Support;
 
 namespace Arena.Tests.Telemetry;
 
@@ -8,6 +8,9 @@ namespace Arena.Tests.Telemetry;
 /// through its HTTP API.
 public sealed class PrometheusServer : IDisposable
 {
+    /// Several asks per scrape of the test server's Prometheus, so that a wait ends soon after the scrape it waits for.
+    public static readonly TimeSpan AskInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly HttpClient http = new() { BaseAddress = new Uri(Url ?? "http://127.0.0.1:9"), Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<string> targetFiles = [];
 
@@ -48,21 +51,16 @@ public sealed class PrometheusServer : IDisposable
     /// Asks again, at the scrape interval, until the condition holds; Prometheus has no way to push a change.
     public async Task WaitUntilAsync(string promql, Func<double, bool> condition, TimeSpan timeout)
     {
-        var stopwatch = Stopwatch.StartNew();
-        double? last = null;
-        while (stopwatch.Elapsed < timeout)
+        var last = await Eventually.SettleAsync(() => ScalarAsync(promql), Holds, timeout, AskInterval);
+        if (Holds(last))
         {
-            last = await ScalarAsync(promql);
-            if (last is { } value && condition(value))
-            {
-                return;
-            }
-
-            await Task.Delay(250);
+            return;
         }
 
         var targets = await http.GetStringAsync("/api/v1/targets");
         Assert.Fail($"{promql} was {last?.ToString(CultureInfo.InvariantCulture) ?? "empty"} after {timeout}. Targets: {targets}");
+
+        bool Holds(double? value) => value is { } known && condition(known);
     }
 
     public async Task<JsonElement> RulesAsync()

@@ -21,7 +21,7 @@ public sealed class StreamMetricsTests(TelemetryApp app) : IClassFixture<Telemet
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         bool Ours(MetricPoint p) => TelemetryApp.Tag(p, "arena.pipeline") == pipeline && TelemetryApp.Tag(p, "arena.model") is TelemetryApp.OnlyA or TelemetryApp.OnlyB;
-        var points = Points(app.Collect(m => Points(m, "arena.stream.time_to_first_chunk").Count(Ours) >= 2), "arena.stream.time_to_first_chunk").Where(Ours).ToList();
+        var points = Points(await app.CollectAsync(m => Points(m, "arena.stream.time_to_first_chunk").Count(Ours) >= 2), "arena.stream.time_to_first_chunk").Where(Ours).ToList();
         Assert.Equal(2, points.Count);
         var a = Assert.Single(points, p => TelemetryApp.Tag(p, "arena.participant") == "a");
         var b = Assert.Single(points, p => TelemetryApp.Tag(p, "arena.participant") == "b");
@@ -55,7 +55,7 @@ public sealed class StreamMetricsTests(TelemetryApp app) : IClassFixture<Telemet
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         bool Ours(MetricPoint p) => TelemetryApp.Tag(p, "arena.pipeline") == pipeline && TelemetryApp.Tag(p, "arena.model") == TelemetryApp.Unreachable;
-        var replies = Points(app.Collect(m => Points(m, "arena.stream.replies").Any(Ours)), "arena.stream.replies").Where(Ours).ToList();
+        var replies = Points(await app.CollectAsync(m => Points(m, "arena.stream.replies").Any(Ours)), "arena.stream.replies").Where(Ours).ToList();
         var error = Assert.Single(replies);
         Assert.Equal(1, error.GetSumLong());
         Assert.Equal("error", TelemetryApp.Tag(error, "arena.status"));

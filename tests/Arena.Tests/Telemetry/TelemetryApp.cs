@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Arena.Tests.Modules.Messaging;
 using Arena.Tests.Modules.Providers;
+using Arena.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -31,32 +32,27 @@ public sealed class TelemetryApp : MessagingApp
     /// Collects every metric now, so that <see cref="Exported"/> holds the latest cumulative points; again, for up to ten
     /// seconds, until <paramref name="holds"/> says the points a test waits for are there. A flush that meets the
     /// periodic reader's own collection can come back with less than everything recorded.
-    public IReadOnlyList<MetricSnapshot> Collect(Func<IReadOnlyList<MetricSnapshot>, bool>? holds = null)
+    public async Task<IReadOnlyList<MetricSnapshot>> CollectAsync(Func<IReadOnlyList<MetricSnapshot>, bool>? holds = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            lock (Exported)
+        var collected = await Eventually.SettleAsync(
+            () =>
             {
-                Exported.Clear();
-            }
+                lock (Exported)
+                {
+                    Exported.Clear();
+                }
 
-            // False whatever the in-memory reader does: the Prometheus reader is pull-only and refuses to be flushed.
-            Services.GetRequiredService<MeterProvider>().ForceFlush(10_000);
-            List<MetricSnapshot> collected;
-            lock (Exported)
-            {
-                collected = [.. Exported];
-            }
-
-            if ((collected.Count > 0 && (holds is null || holds(collected))) || DateTime.UtcNow > deadline)
-            {
-                Assert.NotEmpty(collected);
-                return collected;
-            }
-
-            Thread.Sleep(50);
-        }
+                // False whatever the in-memory reader does: the Prometheus reader is pull-only and refuses to be flushed.
+                Services.GetRequiredService<MeterProvider>().ForceFlush(10_000);
+                lock (Exported)
+                {
+                    return Task.FromResult<IReadOnlyList<MetricSnapshot>>([.. Exported]);
+                }
+            },
+            points => points.Count > 0 && (holds is null || holds(points)),
+            TimeSpan.FromSeconds(10));
+        Assert.NotEmpty(collected);
+        return collected;
     }
 
     protected override void Configure(IDictionary<string, string?> settings)

@@ -1,3 +1,5 @@
+using Arena.Tests.Support;
+
 namespace Arena.Tests.Host.Gateway;
 
 /// Everything goes to streaming by share; probes run every 200 ms and one failure takes a destination out.

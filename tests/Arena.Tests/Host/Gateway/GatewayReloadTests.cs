@@ -1,4 +1,5 @@
 using Arena.Host.Gateway;
+using Arena.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -14,6 +14,7 @@ public sealed class MessagingTelemetry : IDisposable
     private readonly ActivityListener spans;
     private readonly ConcurrentQueue<Measurement> measurements = new();
     private readonly ConcurrentQueue<Activity> stopped = new();
+    private TaskCompletionSource measured = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MessagingTelemetry(IMeterFactory hostMeters)
     {
@@ -24,8 +25,8 @@ public sealed class MessagingTelemetry : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue(new Measurement(instrument.Name, instrument.Unit, value, Copy(tags))));
-        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue(new Measurement(instrument.Name, instrument.Unit, value, Copy(tags))));
+        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(new Measurement(instrument.Name, instrument.Unit, value, Copy(tags))));
+        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(new Measurement(instrument.Name, instrument.Unit, value, Copy(tags))));
         meters.Start();
 
         spans = new ActivityListener
@@ -36,6 +37,9 @@ public sealed class MessagingTelemetry : IDisposable
         };
         ActivitySource.AddActivityListener(spans);
     }
+
+    /// Completes at the next measurement after the call, for waits that need not poll.
+    public Task MeasuredAsync(CancellationToken cancellationToken) => Volatile.Read(ref measured).Task.WaitAsync(cancellationToken);
 
     public List<Measurement> Of(string instrument, string pipeline) =>
         [.. measurements.Where(m => m.Instrument == instrument && m.Tag("arena.pipeline") == pipeline)];
@@ -48,6 +52,12 @@ public sealed class MessagingTelemetry : IDisposable
     {
         meters.Dispose();
         spans.Dispose();
+    }
+
+    private void Record(Measurement measurement)
+    {
+        measurements.Enqueue(measurement);
+        Interlocked.Exchange(ref measured, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private static Dictionary<string, object?> Copy(ReadOnlySpan<KeyValuePair<string, object?>> tags)

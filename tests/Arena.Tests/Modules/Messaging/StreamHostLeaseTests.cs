@@ -68,13 +68,7 @@ public sealed class StreamHostLeaseTests(LeaseMessagingApp app) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, (await MessagingApp.StreamAsync(client, orphaned, "after the sweep")).Response.StatusCode);
         await ProblemAssert.IsProblem(await client.SendAsync(MessagingApp.StreamRequest(elsewhere, "still running there")), HttpStatusCode.Conflict);
         // The sweep deletes lapsed hosts in a statement after its update: poll rather than race it.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await app.ScalarAsync<long>("SELECT count(*) FROM messaging.stream_hosts WHERE id = @id", ("id", deadHost)) > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.Equal(0L, await app.ScalarAsync<long>("SELECT count(*) FROM messaging.stream_hosts WHERE id = @id", ("id", deadHost)));
+        await Eventually.EqualAsync(0L, () => app.ScalarAsync<long>("SELECT count(*) FROM messaging.stream_hosts WHERE id = @id", ("id", deadHost)), TimeSpan.FromSeconds(20));
     }
 
     [Fact]
@@ -161,36 +155,15 @@ public sealed class StreamHostLeaseTests(LeaseMessagingApp app) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, (await MessagingApp.StreamAsync(client, session, "now it is back", pipeline: pipeline)).Response.StatusCode);
     }
 
-    private async Task<string> PollStatusAsync(Guid messageId, string until, TimeSpan limit)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        string status;
-        do
-        {
-            status = await app.ScalarAsync<string>("SELECT status FROM messaging.messages WHERE id = @id", ("id", messageId));
-            if (status == until)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
-        return status;
-    }
+    private Task<string> PollStatusAsync(Guid messageId, string until, TimeSpan limit) =>
+        Eventually.SettleAsync(() => app.ScalarAsync<string>("SELECT status FROM messaging.messages WHERE id = @id", ("id", messageId)), status => status == until, limit);
 
     private async Task<Guid> PollReplyAsync(Guid sessionId, TimeSpan limit)
     {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var count = await app.ScalarAsync<long>("SELECT count(*) FROM messaging.messages WHERE session_id = @id AND role = 'assistant'", ("id", sessionId));
-            if (count > 0 || DateTime.UtcNow > deadline)
-            {
-                return await app.ScalarAsync<Guid>("SELECT id FROM messaging.messages WHERE session_id = @id AND role = 'assistant'", ("id", sessionId));
-            }
-
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(
+            async () => await app.ScalarAsync<long>("SELECT count(*) FROM messaging.messages WHERE session_id = @id AND role = 'assistant'", ("id", sessionId)) > 0,
+            "the reply was never inserted",
+            limit);
+        return await app.ScalarAsync<Guid>("SELECT id FROM messaging.messages WHERE session_id = @id AND role = 'assistant'", ("id", sessionId));
     }
 }

@@ -245,14 +245,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
         var chunk = JsonDocument.Parse(first[3..]).RootElement.GetProperty("content").GetString()!;
 
         // The first chunk comes 1.5 s in, past the 1 s flush interval, so it is written while the reply still streams.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        JsonElement reply;
-        do
-        {
-            reply = await AssistantAsync(client, session, "a");
-            await Task.Delay(50);
-        }
-        while (reply.GetProperty("content").GetString() == "" && DateTime.UtcNow < deadline);
+        var reply = await Eventually.SettleAsync(() => AssistantAsync(client, session, "a"), r => r.GetProperty("content").GetString() != "", TimeSpan.FromSeconds(20));
 
         Assert.Equal("streaming", reply.GetProperty("status").GetString());
         Assert.StartsWith(chunk, reply.GetProperty("content").GetString(), StringComparison.Ordinal);
@@ -292,20 +285,12 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
         Assert.Equal("streaming", Assert.Single(response.Headers.GetValues("X-Arena-Pipeline")));
     }
 
-    internal static async Task<JsonElement> WaitForEndAsync(HttpClient client, Guid session, string participant)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var reply = await AssistantAsync(client, session, participant);
-            if (reply.GetProperty("status").GetString() != "streaming" || DateTime.UtcNow > deadline)
-            {
-                return reply;
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    internal static Task<JsonElement> WaitForEndAsync(HttpClient client, Guid session, string participant) =>
+        Eventually.UntilAsync(
+            () => AssistantAsync(client, session, participant),
+            reply => reply.GetProperty("status").GetString() != "streaming",
+            reply => $"the reply of {participant} was still streaming: {reply}",
+            TimeSpan.FromSeconds(20));
 
     internal static async Task<JsonElement> AssistantAsync(HttpClient client, Guid session, string participant)
     {

@@ -124,11 +124,7 @@ public sealed class StreamTelemetryTests(StreamTelemetryApp app) : IClassFixture
 
         // The server learns of the disconnect on its own schedule; the bound is generous for a loaded machine. The stream's
         // last record is the end of its activity.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (telemetry.Of(Active, pipeline).Count < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.SettleAsync(() => Task.FromResult(telemetry.Of(Active, pipeline)), active => active.Count >= 2, changed: telemetry.MeasuredAsync);
 
         var requests = telemetry.Of(Requests, pipeline);
         Assert.Equal(["cancelled", "conflict"], requests.Select(r => r.Tag("arena.outcome")).Order(StringComparer.Ordinal));

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Arena.Tests.Host.Gateway;
 using Arena.Tests.Modules.Messaging;
+using Arena.Tests.Support;
 using Arena.Tests.Support.FakeUpstreams;
 
 namespace Arena.Tests.Modules.Providers;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Arena.Tests.Host.Gateway;
 using Arena.Tests.Support;
 using Npgsql;
 

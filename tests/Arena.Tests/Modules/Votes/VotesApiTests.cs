@@ -213,23 +213,15 @@ public sealed class VotesApiTests(VotesApp app) : IClassFixture<VotesApp>
         }
 
         await ProblemAssert.NamesFields(await jack.GetAsync("/api/leaderboard?control=style"), "control");
-        JsonElement board = default;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        do
-        {
-            var response = await jack.GetAsync("/api/leaderboard?control=length&min_votes=1");
-            if (response.StatusCode == HttpStatusCode.OK)
+        var board = await Eventually.UntilAsync(
+            async () =>
             {
-                board = await VotesApp.JsonAsync(response);
-                if (board.GetProperty("models").GetArrayLength() == 2 && board.GetProperty("counted_votes").GetInt64() >= 2)
-                {
-                    break;
-                }
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
+                var response = await jack.GetAsync("/api/leaderboard?control=length&min_votes=1");
+                return response.StatusCode == HttpStatusCode.OK ? await VotesApp.JsonAsync(response) : default;
+            },
+            seen => seen.ValueKind == JsonValueKind.Object && seen.GetProperty("models").GetArrayLength() == 2 && seen.GetProperty("counted_votes").GetInt64() >= 2,
+            seen => $"the leaderboard never rated both models: {seen}",
+            TimeSpan.FromSeconds(60));
 
         Assert.Equal("length", board.GetProperty("control").GetString());
         Assert.True(board.TryGetProperty("length_coefficient", out _));

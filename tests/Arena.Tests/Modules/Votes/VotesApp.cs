@@ -75,18 +75,10 @@ public class VotesApp : ArenaApp
     {
         var (response, _) = await MessagingApp.StreamAsync(client, session, prompt);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var items = (await JsonAsync(await client.GetAsync($"/api/sessions/{session}/messages"))).GetProperty("items").EnumerateArray()
-                .Where(m => m.GetProperty("role").GetString() == "assistant").ToList();
-            if (items.Count(m => m.GetProperty("status").GetString() != "streaming") >= participants || DateTime.UtcNow > deadline)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
+        await Eventually.SettleAsync(
+            async () => (await JsonAsync(await client.GetAsync($"/api/sessions/{session}/messages"))).GetProperty("items").EnumerateArray()
+                .Where(m => m.GetProperty("role").GetString() == "assistant").ToList(),
+            replies => replies.Count(m => m.GetProperty("status").GetString() != "streaming") >= participants);
     }
 
     public static Task<HttpResponseMessage> VoteAsync(HttpClient client, Guid session, string winner) =>

@@ -68,7 +68,7 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
 
         // A Host records its address with the first heartbeat after it started listening: until both did, a resume
         // reaching the other one could not be forwarded.
-        await Arena.Tests.Host.Gateway.Eventually.EqualAsync("2", async () =>
+        await Eventually.EqualAsync("2", async () =>
         {
             await using var connection = new NpgsqlConnection(ConnectionString);
             await connection.OpenAsync();
@@ -153,30 +153,18 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
     {
         var turns = Services.GetRequiredService<LiveTurns>();
         // Well under the 30 s retention, so that only storing the positions lets the turn go in time.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (turns.Find(sessionId) is not null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the ended turn was never dropped from memory");
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(() => Task.FromResult(turns.Find(sessionId) is null), "the ended turn was never dropped from memory", TimeSpan.FromSeconds(15));
     }
 
-    public async Task WaitForPositionsAsync(Guid sessionId, int replies)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var connection = new NpgsqlConnection(ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT count(*) FROM messaging.messages WHERE session_id = @id AND stream_positions IS NOT NULL", connection);
-            command.Parameters.AddWithValue("id", sessionId);
-            if ((long)(await command.ExecuteScalarAsync())! >= replies)
+    public Task WaitForPositionsAsync(Guid sessionId, int replies) =>
+        Eventually.TrueAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the turn's positions were never stored");
-            await Task.Delay(50);
-        }
-    }
+                await using var connection = new NpgsqlConnection(ConnectionString);
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand("SELECT count(*) FROM messaging.messages WHERE session_id = @id AND stream_positions IS NOT NULL", connection);
+                command.Parameters.AddWithValue("id", sessionId);
+                return (long)(await command.ExecuteScalarAsync())! >= replies;
+            },
+            "the turn's positions were never stored");
 }
