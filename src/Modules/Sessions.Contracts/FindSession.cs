@@ -24,6 +24,12 @@ public sealed record SessionInfo(Guid Id, SessionKind Mode, IReadOnlyList<string
 
     /// <summary>The model of participant <c>b</c>; <c>null</c> in direct mode.</summary>
     public string? ModelB => Models.Count > 1 ? Models[1] : null;
+
+    /// <summary>Every participant a session can have, in order: the letters the APIs name them by.</summary>
+    public static IReadOnlyList<string> ParticipantLetters { get; } = ["a", "b", "c", "d"];
+
+    /// <summary>This session's participants, one per model.</summary>
+    public IEnumerable<string> Participants => ParticipantLetters.Take(Models.Count);
 }
 
 /// <summary>How many models answer each prompt of a session.</summary>

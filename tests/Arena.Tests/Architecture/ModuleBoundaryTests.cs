@@ -8,9 +8,9 @@ namespace Arena.Tests.Architecture;
 
 public sealed class ModuleBoundaryTests
 {
-    private static readonly Assembly[] Modules = [typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(ProvidersModule).Assembly, typeof(VotesModule).Assembly];
+    internal static readonly Assembly[] Modules = [typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(ProvidersModule).Assembly, typeof(VotesModule).Assembly];
 
-    private static readonly Assembly[] Contracts =
+    internal static readonly Assembly[] Contracts =
     [
         typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly,
         typeof(Arena.Modules.Sessions.Contracts.FindSession).Assembly,

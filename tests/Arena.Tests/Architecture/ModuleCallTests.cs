@@ -1,10 +1,6 @@
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using Arena.Modules.Messaging;
-using Arena.Modules.Providers;
-using Arena.Modules.Sessions;
-using Arena.Modules.Votes;
 
 namespace Arena.Tests.Architecture;
 
@@ -12,14 +8,9 @@ namespace Arena.Tests.Architecture;
 /// goes the other way and is no call. Calls must not go round in a circle, or no module could change without the others.
 public sealed class ModuleCallTests
 {
-    private static readonly Assembly[] Modules = [typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(ProvidersModule).Assembly, typeof(VotesModule).Assembly];
+    private static readonly Assembly[] Modules = ModuleBoundaryTests.Modules;
 
-    private static readonly Assembly[] Contracts =
-    [
-        typeof(Arena.Modules.Providers.Contracts.FindModel).Assembly,
-        typeof(Arena.Modules.Sessions.Contracts.FindSession).Assembly,
-        typeof(Arena.Modules.Messaging.Contracts.ListSessionReplies).Assembly,
-    ];
+    private static readonly Assembly[] Contracts = ModuleBoundaryTests.Contracts;
 
     [Fact]
     public void Modules_CallEachOther_WithoutACycle()

@@ -1,3 +1,5 @@
+using Arena.Modules.Sessions.Contracts;
+
 namespace Arena.Modules.Sessions.Domain;
 
 internal enum SessionMode
@@ -44,6 +46,12 @@ internal sealed class ChatSession
 
     /// The model of each participant, <c>a</c> first.
     public IReadOnlyList<string> Models => ModelsOf(ModelA, ModelB, ModelC, ModelD);
+
+    /// The session as other modules see it.
+    public SessionInfo Info => InfoOf(Id, Mode, Models, RevealedAt);
+
+    public static SessionInfo InfoOf(Guid id, SessionMode mode, IReadOnlyList<string> models, DateTimeOffset? revealedAt) =>
+        new(id, mode == SessionMode.Direct ? SessionKind.Direct : SessionKind.Compare, models, mode == SessionMode.Battle, revealedAt);
 
     public static IReadOnlyList<string> ModelsOf(string modelA, string? modelB, string? modelC, string? modelD) =>
         [modelA, .. new[] { modelB, modelC, modelD }.TakeWhile(m => m is not null).Select(m => m!)];

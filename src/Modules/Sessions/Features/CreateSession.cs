@@ -79,7 +79,7 @@ internal static class CreateSession
             var draw = command.Mode == SessionMode.Battle
                 ? await DrawAsync(cancellationToken)
                     ?? throw new FluentValidation.ValidationException([new ValidationFailure("mode", "Fewer than two catalog models take part in battles.")])
-                : ((string ModelA, string ModelB, int Seed)?)null;
+                : null;
             var session = new ChatSession
             {
                 Id = Guid.CreateVersion7(now),
@@ -100,13 +100,15 @@ internal static class CreateSession
         }
 
         /// A battle's pair by the catalog's battle weights, sides already swapped at random; the seed reproduces it.
-        private async Task<(string ModelA, string ModelB, int Seed)?> DrawAsync(CancellationToken cancellationToken)
+        private async Task<BattleDraw?> DrawAsync(CancellationToken cancellationToken)
         {
             var models = await mediator.Send(new ListCatalogModels(), cancellationToken);
             var seed = RandomNumberGenerator.GetInt32(int.MaxValue);
             var pair = BattlePairing.Draw([.. models.Select(m => new BattleCandidate(m.Id, m.Provider, m.BattleWeight))], seed, battles.Value.DistinctProviders);
-            return pair is { } drawn ? (drawn.A, drawn.B, seed) : null;
+            return pair is { } drawn ? new BattleDraw(drawn.A, drawn.B, seed) : null;
         }
+
+        private sealed record BattleDraw(string ModelA, string ModelB, int Seed);
     }
 
     internal static void Map(RouteGroupBuilder group) =>

@@ -20,8 +20,6 @@ namespace Arena.Modules.Sessions.Features;
 /// session stays as it was.
 internal static class ForkSession
 {
-    private static readonly string[] Letters = ["a", "b", "c", "d"];
-
     internal sealed record ForkSessionRequest(
         [property: Required, Description("The participant (a, b, c or d) whose model and side of the conversation the new direct session continues.")] string? Participant,
         [property: StringLength(ChatSession.TitleMaxLength, MinimumLength = 1), Description("Defaults to the original session's title.")] string? Title = null);
@@ -34,7 +32,7 @@ internal static class ForkSession
     {
         public Validator()
         {
-            RuleFor(c => c.Participant).NotEmpty().Must(p => Letters.Contains(p))
+            RuleFor(c => c.Participant).NotEmpty().Must(p => SessionInfo.ParticipantLetters.Contains(p))
                 .WithMessage("'participant' must be one of a, b, c, d.");
             When(c => c.Title is not null, () =>
                 RuleFor(c => c.Title).NotEmpty().MaximumLength(ChatSession.TitleMaxLength));
@@ -56,10 +54,10 @@ internal static class ForkSession
                 return new Outcome(null, "This battle has not been voted on: continuing with one side would reveal its model. Vote first.");
             }
 
-            var participant = Array.IndexOf(Letters, command.Participant);
+            var participant = SessionInfo.ParticipantLetters.ToList().IndexOf(command.Participant!);
             if (participant >= source.Models.Count)
             {
-                throw new FluentValidation.ValidationException([new ValidationFailure("participant", $"'participant' names no model of this session: it has {string.Join(", ", Letters.Take(source.Models.Count))}.")]);
+                throw new FluentValidation.ValidationException([new ValidationFailure("participant", $"'participant' names no model of this session: it has {string.Join(", ", source.Info.Participants)}.")]);
             }
 
             var now = clock.GetUtcNow().TruncateToMicroseconds();

@@ -33,6 +33,7 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         session.Property(s => s.Title).HasMaxLength(ChatSession.TitleMaxLength);
         session.Ignore(s => s.HidesModels);
         session.Ignore(s => s.Models);
+        session.Ignore(s => s.Info);
         // Serves "my sessions, most recently active first" and its keyset paging without a sort.
         session.HasIndex(s => new { s.OwnerId, s.UpdatedAt, s.Id }).IsDescending(false, true, true);
     }

@@ -94,7 +94,7 @@ internal static partial class CastVote
             // a turn that started first shows as streaming and blocks it, one sent meanwhile starts after it.
             await using var turnsHeld = await mediator.Send(new HoldTurnStarts(session.Id), cancellationToken);
             var replies = await mediator.Send(new ListSessionReplies(session.Id), cancellationToken);
-            var turns = Turns(replies, session.Models.Count);
+            var turns = Turns(replies, session);
             var blocker = VoteRules.Blocker([.. turns.Select(t => t.Outcome)], replies.Any(r => r.Status == VoteRules.Streaming));
             if (blocker is not null)
             {
@@ -205,7 +205,7 @@ internal static partial class CastVote
             var refusal = winner switch
             {
                 Winner.C or Winner.D when (int)winner - (int)Winner.A >= count =>
-                    $"'winner' names no participant of this session: it has {string.Join(", ", Participants.Take(count))}.",
+                    $"'winner' names no participant of this session: it has {string.Join(", ", session.Participants)}.",
                 Winner.BothBad when count > 2 => $"'winner' of a compare of {count} models is all_bad, not both_bad.",
                 _ => null,
             };
@@ -218,9 +218,9 @@ internal static partial class CastVote
         }
 
         /// Turns that ended on every side, in order; a turn missing a side (never started) does not count as one.
-        private static List<Turn> Turns(IReadOnlyList<ReplyRecord> replies, int participants) =>
+        private static List<Turn> Turns(IReadOnlyList<ReplyRecord> replies, SessionInfo session) =>
             [.. replies.GroupBy(r => r.PromptId)
-                .Select(g => Participants.Take(participants).Select(p => g.FirstOrDefault(r => r.Participant == p)).ToList())
+                .Select(g => session.Participants.Select(p => g.FirstOrDefault(r => r.Participant == p)).ToList())
                 .Where(sides => sides.All(r => r is not null && r.Status != VoteRules.Streaming))
                 .OrderBy(sides => sides[0]!.CreatedAt)
                 .Select(sides => new Turn([.. sides.Select(r => Side(r!))], [.. sides.Select(r => r!.Content)]))];
@@ -230,8 +230,6 @@ internal static partial class CastVote
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Revealing battle {SessionId} after its vote failed; a repeated vote reveals it: {Reason}")]
     private static partial void LogRevealFailed(ILogger logger, Guid sessionId, string reason);
-
-    private static readonly string[] Participants = ["a", "b", "c", "d"];
 
     /// One turn's sides, <c>a</c> first; a battle's are always two.
     private sealed record Turn(IReadOnlyList<SideOutcome> Sides, IReadOnlyList<string> Contents)

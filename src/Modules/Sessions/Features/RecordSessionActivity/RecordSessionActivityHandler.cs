@@ -46,7 +46,7 @@ internal sealed class RecordSessionActivityHandler([FromKeyedServices(SessionsDb
 
         var mode = Enum.Parse<SessionMode>(reader.GetString(0), ignoreCase: true);
         string? Optional(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-        var session = SessionInfos.Of(
+        var session = ChatSession.InfoOf(
             command.SessionId,
             Enum.Parse<SessionMode>(reader.GetString(0), ignoreCase: true),
             ChatSession.ModelsOf(reader.GetString(1), Optional(2), Optional(3), Optional(4)),
