@@ -4,10 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Arena.Tests.Modules.Messaging;
-using Arena.Tests.Modules.Providers;
 using Arena.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Arena.Tests.Reliability;
@@ -43,8 +41,7 @@ public sealed class DatabaseFaultApp : MessagingApp
         settings["Arena:Models:paced-model-2:Provider"] = "paced";
     }
 
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddLogging(logging => logging.AddProvider(Logs));
+    protected override void ConfigureServices(IServiceCollection services) => Logs.AddTo(services);
 
     public new async Task DisposeAsync()
     {

@@ -137,17 +137,11 @@ public sealed class HostCrashTests
     }
 
     /// Polls until no reply of the session is streaming any more: the second Host sweeps on its own heartbeat.
-    private static async Task<List<(string Participant, string Status, string Content)>> SettledAsync(string database, Guid session, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var rows = await RowsAsync(database, session);
-            if (rows.Count > 0 && rows.All(r => r.Status != "streaming"))
-            {
-                return rows;
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
-    }
+    private static Task<List<(string Participant, string Status, string Content)>> SettledAsync(string database, Guid session, CancellationToken cancellationToken) =>
+        Eventually.UntilAsync(
+            () => RowsAsync(database, session),
+            rows => rows.Count > 0 && rows.All(r => r.Status != "streaming"),
+            rows => $"the replies never settled: {string.Join(", ", rows.Select(r => $"{r.Participant} {r.Status}"))}",
+            Timeout.InfiniteTimeSpan,
+            cancellationToken);
 }

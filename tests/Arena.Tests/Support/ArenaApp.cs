@@ -12,7 +12,19 @@ namespace Arena.Tests.Support;
 /// The real Host on Kestrel over loopback, with its own fresh PostgreSQL database. One per test class.
 public class ArenaApp : IAsyncLifetime
 {
+    private readonly ArenaAppPart[] parts;
     private WebApplicationFactory<Program>? factory;
+
+    public ArenaApp()
+        : this([])
+    {
+    }
+
+    /// A Host composed of <paramref name="parts"/>, applied in order before <see cref="Configure"/> and <see cref="ConfigureServices"/>.
+    protected ArenaApp(params ArenaAppPart[] parts)
+    {
+        this.parts = parts;
+    }
 
     public string ConnectionString { get; private set; } = "";
 
@@ -44,13 +56,26 @@ public class ArenaApp : IAsyncLifetime
             // A fixture disposed with turns still running (resumable ones outlive their clients) ends them within a second.
             ["Arena:Messaging:DrainTimeout"] = "00:00:01",
         };
+        foreach (var part in parts)
+        {
+            part.Configure(settings);
+        }
+
         Configure(settings);
 
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseEnvironment(EnvironmentName);
             host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
-            host.ConfigureServices(ConfigureServices);
+            host.ConfigureServices(services =>
+            {
+                foreach (var part in parts)
+                {
+                    part.ConfigureServices(services);
+                }
+
+                ConfigureServices(services);
+            });
         });
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
@@ -75,5 +100,9 @@ public class ArenaApp : IAsyncLifetime
         }
 
         await PostgresServer.DropDatabaseAsync(ConnectionString);
+        foreach (var part in parts)
+        {
+            await part.DisposeAsync();
+        }
     }
 }

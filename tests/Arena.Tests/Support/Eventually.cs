@@ -22,24 +22,27 @@ internal static class Eventually
 
     /// Probes until <paramref name="settled"/> accepts the value and returns it; fails with a description of the last one
     /// once the bound is over.
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> settled, Func<T, string> failure, TimeSpan? timeout = null)
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> settled, Func<T, string> failure, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var last = await SettleAsync(probe, settled, timeout);
+        var last = await SettleAsync(probe, settled, timeout, cancellationToken: cancellationToken);
         Assert.True(settled(last), failure(last));
         return last;
     }
 
     /// Probes until <paramref name="settled"/> accepts the value or the bound is over, and returns the last value either
     /// way, for a caller whose own assertions on it say more than a timeout would. Between probes it waits for
-    /// <paramref name="changed"/> where the subject can signal a change, else for <paramref name="interval"/>.
+    /// <paramref name="changed"/> where the subject can signal a change, else for <paramref name="interval"/>. A
+    /// <paramref name="cancellationToken"/> ends the bound early, for a test whose whole run has one patience.
     public static async Task<T> SettleAsync<T>(
         Func<Task<T>> probe,
         Func<T, bool> settled,
         TimeSpan? timeout = null,
         TimeSpan? interval = null,
-        Func<CancellationToken, Task>? changed = null)
+        Func<CancellationToken, Task>? changed = null,
+        CancellationToken cancellationToken = default)
     {
-        using var patience = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        patience.CancelAfter(timeout ?? DefaultTimeout);
         var pause = changed ?? (token => Task.Delay(interval ?? DefaultInterval, token));
         while (true)
         {

@@ -5,9 +5,10 @@ using Npgsql;
 
 namespace Arena.Tests.Support;
 
-/// A loopback TCP relay put between the Host and PostgreSQL, which a test switches between passing bytes, hanging (connections
-/// are accepted and every byte in either direction is held, like a partitioned network) and refusing (nothing listens, and
-/// open connections are reset), and back. Bytes held while hanging are delivered in order once the proxy passes again.
+/// A loopback TCP relay put in front of a server (PostgreSQL for the Host, or the Host for a browser), which a test switches
+/// between passing bytes, hanging (connections are accepted and every byte in either direction is held, like a partitioned
+/// network) and refusing (nothing listens, and open connections are reset), and back; it can also drop the open
+/// connections or restart on the same port. Bytes held while hanging are delivered in order once the proxy passes again.
 public sealed class FaultProxy : IAsyncDisposable
 {
     private readonly IPEndPoint target;
@@ -39,6 +40,12 @@ public sealed class FaultProxy : IAsyncDisposable
         var address = Dns.GetHostAddresses(server.Host!).First(a => a.AddressFamily == AddressFamily.InterNetwork);
         return new FaultProxy(new IPEndPoint(address, server.Port));
     }
+
+    /// Starts a proxy in front of the loopback HTTP server at <paramref name="target"/>.
+    public static FaultProxy Start(Uri target) => new(new IPEndPoint(IPAddress.Loopback, target.Port));
+
+    /// Where an HTTP client reaches the server through this proxy.
+    public Uri Address => new($"http://{IPAddress.Loopback}:{Port}/");
 
     /// The same connection string, going through this proxy.
     public string Through(string connectionString) =>
@@ -78,10 +85,29 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             listener?.Stop();
             listener = null;
+            Drop();
+        }
+    }
+
+    /// Resets every open connection, both ends seeing a reset as when a network path goes away, and keeps listening.
+    public void Drop()
+    {
+        lock (gate)
+        {
             foreach (var client in open.Keys)
             {
                 Reset(client);
             }
+        }
+    }
+
+    /// Refuses, then passes again on the same port: to its clients, a server that restarted.
+    public void Restart()
+    {
+        lock (gate)
+        {
+            Refuse();
+            Pass();
         }
     }
 
@@ -200,15 +226,7 @@ public sealed class FaultProxy : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         stopping.Cancel();
-        lock (gate)
-        {
-            listener?.Stop();
-            listener = null;
-            foreach (var client in open.Keys)
-            {
-                Reset(client);
-            }
-        }
+        Refuse();
 
         stopping.Dispose();
         return ValueTask.CompletedTask;

@@ -41,9 +41,9 @@ public sealed class QuietLogTests(TelemetryApp app) : IClassFixture<TelemetryApp
         // The 409s, one line each (the gateway's inner hop does not log them again).
         Assert.Equal(2, lines.Count(l => l.StartsWith("Information Arena.Host.Requests", StringComparison.Ordinal) && l.Contains("answered 409", StringComparison.Ordinal)));
         // Each provider failure once, at Warning, carrying the request's trace id.
-        var failures = app.Traced.Entries.Where(e => e.Level == LogLevel.Warning && e.Category.StartsWith("Arena.Modules.Providers", StringComparison.Ordinal)).ToList();
+        var failures = app.Logs.Entries.Where(e => e.Level == LogLevel.Warning && e.Category.StartsWith("Arena.Modules.Providers", StringComparison.Ordinal)).ToList();
         Assert.True(failures.Count >= 2, log);
         Assert.All(failures, f => Assert.Matches("^[0-9a-f]{32}$", f.TraceId));
-        Assert.DoesNotContain(app.Traced.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("Microsoft.Extensions.AI", StringComparison.Ordinal));
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("Microsoft.Extensions.AI", StringComparison.Ordinal));
     }
 }

@@ -1,9 +1,7 @@
 using System.Net;
 using Arena.Tests.Modules.Messaging;
-using Arena.Tests.Modules.Providers;
 using Arena.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Arena.Tests.Telemetry;
@@ -34,7 +32,7 @@ public sealed class FreshDatabaseApp : MessagingApp, IAsyncLifetime
         settings["Arena:Gateway:HealthCheck:Interval"] = "00:00:00.050";
     }
 
-    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Logs);
+    protected override void ConfigureServices(IServiceCollection services) => Logs.AddTo(services);
 }
 
 public sealed class QuietStartTests(FreshDatabaseApp app) : IClassFixture<FreshDatabaseApp>

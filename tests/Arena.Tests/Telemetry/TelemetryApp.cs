@@ -1,10 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Arena.Tests.Modules.Messaging;
-using Arena.Tests.Modules.Providers;
 using Arena.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 
 namespace Arena.Tests.Telemetry;
@@ -26,8 +24,6 @@ public sealed class TelemetryApp : MessagingApp
     public List<MetricSnapshot> Exported { get; } = [];
 
     public CapturedLogs Logs { get; } = new();
-
-    public TracedLogs Traced { get; } = new();
 
     /// Collects every metric now, so that <see cref="Exported"/> holds the latest cumulative points; again, for up to ten
     /// seconds, until <paramref name="holds"/> says the points a test waits for are there. A flush that meets the
@@ -80,8 +76,7 @@ public sealed class TelemetryApp : MessagingApp
 
     protected override void ConfigureServices(IServiceCollection services)
     {
-        services.AddSingleton<ILoggerProvider>(Logs);
-        services.AddSingleton<ILoggerProvider>(Traced);
+        Logs.AddTo(services);
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(Exported));
     }
 

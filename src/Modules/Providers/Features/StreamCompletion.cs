@@ -12,7 +12,7 @@ namespace Arena.Modules.Providers.Features;
 /// Streams one completion through the model's <see cref="IChatClient"/>. Resilience lives here, not in the SDKs:
 /// a failed attempt is retried with exponential backoff only while nothing has been yielded; one
 /// <see cref="StreamDeadline"/> serves as the first-chunk timeout and then, moved on by every update, as the idle timeout.
-internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, ChatClientFactory clients, ILogger<StreamCompletionHandler> logger)
+internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, ChatClientFactory clients, TimeProvider clock, ILogger<StreamCompletionHandler> logger)
     : IStreamQueryHandler<StreamCompletion, CompletionUpdate>
 {
     public async IAsyncEnumerable<CompletionUpdate> Handle(StreamCompletion query, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -27,7 +27,7 @@ internal sealed partial class StreamCompletionHandler(ModelCatalog catalog, Chat
         var provider = model.Provider;
         var apiKey = provider.ResolveApiKey();
         var request = new ProviderRequest(model, clients.Get(model), query.Messages.Select(ToChatMessage).ToList(), ToChatOptions(model, query.Anonymous), apiKey);
-        using var deadline = new StreamDeadline(cancellationToken);
+        using var deadline = new StreamDeadline(cancellationToken, clock);
         var state = new CompletionState();
         for (var retry = 0; ; retry++)
         {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Arena.Modules.Providers.Streaming;
 
 /// The first-chunk and idle deadlines of one provider stream on one timer that a chunk never touches. Re-arming a timer per
@@ -10,17 +8,19 @@ internal sealed class StreamDeadline : IDisposable
     private readonly Lock gate = new();
     private readonly CancellationTokenSource source;
     private readonly ITimer timer;
+    private readonly TimeProvider clock;
     private long lastProgress;
     private TimeSpan limit = Timeout.InfiniteTimeSpan;
     private bool disposed;
 
-    public StreamDeadline(CancellationToken cancellationToken)
+    public StreamDeadline(CancellationToken cancellationToken, TimeProvider clock)
     {
+        this.clock = clock;
         source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Without the caller's execution context, as CancelAfter's own timer: the timer must not keep the request's alive.
         using (ExecutionContext.SuppressFlow())
         {
-            timer = TimeProvider.System.CreateTimer(static state => ((StreamDeadline)state!).Check(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            timer = clock.CreateTimer(static state => ((StreamDeadline)state!).Check(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -34,13 +34,13 @@ internal sealed class StreamDeadline : IDisposable
         lock (gate)
         {
             limit = quiet;
-            Volatile.Write(ref lastProgress, Stopwatch.GetTimestamp());
+            Volatile.Write(ref lastProgress, clock.GetTimestamp());
             timer.Change(quiet, Timeout.InfiniteTimeSpan);
         }
     }
 
     /// Called per chunk: one write, no lock, no timer.
-    public void Progress() => Volatile.Write(ref lastProgress, Stopwatch.GetTimestamp());
+    public void Progress() => Volatile.Write(ref lastProgress, clock.GetTimestamp());
 
     public void Dispose()
     {
@@ -63,7 +63,7 @@ internal sealed class StreamDeadline : IDisposable
                 return;
             }
 
-            var quiet = Stopwatch.GetElapsedTime(Volatile.Read(ref lastProgress));
+            var quiet = clock.GetElapsedTime(Volatile.Read(ref lastProgress));
             if (quiet < limit)
             {
                 timer.Change(limit - quiet, Timeout.InfiniteTimeSpan);

@@ -34,8 +34,8 @@ public class GatewayApp : ArenaApp, IAsyncLifetime
     {
         settings["Arena:Gateway:StreamingShare"] = StreamingShare.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Arena:Gateway:AllowOverrideHeader"] = AllowOverrideHeader ? "true" : "false";
-        settings["Arena:Gateway:Destinations:Streaming:Address"] = new Uri(Streaming.BaseAddress, "streaming/api").ToString();
-        settings["Arena:Gateway:Destinations:Legacy:Address"] = new Uri(Legacy.BaseAddress, "api").ToString();
+        settings["Arena:Gateway:Destinations:Streaming:Address"] = new Uri(Streaming.BaseUrl, "streaming/api").ToString();
+        settings["Arena:Gateway:Destinations:Legacy:Address"] = new Uri(Legacy.BaseUrl, "api").ToString();
     }
 }
 

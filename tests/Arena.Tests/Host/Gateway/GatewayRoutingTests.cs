@@ -119,7 +119,7 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
         var response = await client.SendAsync(GatewayClient.StreamRequest(body));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.DoesNotContain(app.Streaming.Received.Concat(app.Legacy.Received), r => r.Body == body);
+        Assert.DoesNotContain(app.Streaming.Requests.Concat(app.Legacy.Requests), r => r.Body == body);
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
     public async Task OtherApiRoutes_AreServedByTheHostNotProxied()
     {
         using var client = app.As("alice-gateway");
-        var before = app.Streaming.Received.Count + app.Legacy.Received.Count;
+        var before = app.Streaming.Requests.Count + app.Legacy.Requests.Count;
 
         var models = await client.GetAsync("/api/models");
         var sessions = await client.GetAsync("/api/sessions");
@@ -158,7 +158,7 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
         Assert.Equal(HttpStatusCode.OK, models.StatusCode);
         Assert.Equal(HttpStatusCode.OK, sessions.StatusCode);
         Assert.False(models.Headers.Contains("X-Arena-Pipeline"));
-        Assert.Equal(before, app.Streaming.Received.Count + app.Legacy.Received.Count);
+        Assert.Equal(before, app.Streaming.Requests.Count + app.Legacy.Requests.Count);
         var proxied = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<Yarp.ReverseProxy.Model.RouteModel>() is not null)
             .Select(e => e.RoutePattern.RawText)

@@ -1,17 +1,27 @@
+using Arena.Tests.Support;
 using Arena.Tests.Support.FakeUpstreams;
 
 namespace Arena.Tests.Modules.Messaging;
 
-public sealed class HistoryBudgetApp : UpstreamMessagingApp
+public sealed class HistoryBudgetApp : MessagingApp
 {
     // Two earlier turns of 44 + 30 characters each: the newer fits, both do not, and the newer plus the older reply would.
     public const int Budget = 110;
 
-    protected override void Configure(IDictionary<string, string?> settings)
+    private readonly UpstreamModels upstream;
+
+    public HistoryBudgetApp()
+        : this(new UpstreamModels())
     {
-        base.Configure(settings);
-        settings["Arena:Messaging:HistoryBudget"] = $"{Budget}";
     }
+
+    private HistoryBudgetApp(UpstreamModels upstream)
+        : base(upstream, ArenaAppPart.Settings(("Arena:Messaging:HistoryBudget", $"{Budget}")))
+    {
+        this.upstream = upstream;
+    }
+
+    public FakeUpstream Server => upstream.Server;
 }
 
 public sealed class HistoryBudgetTests : IClassFixture<HistoryBudgetApp>

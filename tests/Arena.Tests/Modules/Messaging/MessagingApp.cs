@@ -18,6 +18,15 @@ public class MessagingApp : ArenaApp
     public const string Down = "down-model";
     public const int ChunkCount = 4;
 
+    public MessagingApp()
+    {
+    }
+
+    protected MessagingApp(params ArenaAppPart[] parts)
+        : base(parts)
+    {
+    }
+
     protected override void Configure(IDictionary<string, string?> settings)
     {
         settings["Arena:Providers:fast:Kind"] = "mock";

@@ -5,35 +5,26 @@ using Xunit.Sdk;
 
 namespace Arena.Tests.Modules.Messaging;
 
-/// The mock models of <see cref="MessagingApp"/>, plus <c>upstream-model</c> served by the real OpenAI client against a
-/// fake upstream that records each request, and <c>flaky-model</c>, a mock that always fails after two chunks.
-public class UpstreamMessagingApp : MessagingApp, IAsyncLifetime
+/// The mock models of <see cref="MessagingApp"/> and the <see cref="UpstreamModels"/>.
+public sealed class UpstreamMessagingApp : MessagingApp
 {
-    public const string Upstream = "upstream-model";
-    public const string Flaky = "flaky-model";
+    public const string Upstream = UpstreamModels.Upstream;
+    public const string Flaky = UpstreamModels.Flaky;
 
-    public FakeUpstream Server { get; } = FakeUpstream.Start();
+    private readonly UpstreamModels upstream;
 
-    protected override void Configure(IDictionary<string, string?> settings)
+    public UpstreamMessagingApp()
+        : this(new UpstreamModels())
     {
-        base.Configure(settings);
-        settings["Arena:Providers:fake:Kind"] = "openai";
-        settings["Arena:Providers:fake:BaseUrl"] = Server.OpenAIBaseUrl.ToString();
-        settings["Arena:Providers:fake:ApiKey"] = "sk-fake-key";
-        settings["Arena:Models:upstream-model:Provider"] = "fake";
-        settings["Arena:Models:upstream-model:ProviderModel"] = "gpt-test";
-        settings["Arena:Providers:flaky:Kind"] = "mock";
-        settings["Arena:Providers:flaky:Mock:ChunkCount"] = $"{ChunkCount}";
-        settings["Arena:Providers:flaky:Mock:ChunkInterval"] = "00:00:00.020";
-        settings["Arena:Providers:flaky:Mock:FailAfterChunks"] = "2";
-        settings["Arena:Models:flaky-model:Provider"] = "flaky";
     }
 
-    public new async Task DisposeAsync()
+    private UpstreamMessagingApp(UpstreamModels upstream)
+        : base(upstream)
     {
-        await base.DisposeAsync();
-        await Server.DisposeAsync();
+        this.upstream = upstream;
     }
+
+    public FakeUpstream Server => upstream.Server;
 }
 
 public sealed class UpstreamStreamTests : IClassFixture<UpstreamMessagingApp>

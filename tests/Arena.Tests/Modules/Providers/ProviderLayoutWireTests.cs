@@ -5,21 +5,24 @@ using Arena.Tests.Support.FakeUpstreams;
 namespace Arena.Tests.Modules.Providers;
 
 /// The messaging app with an Anthropic model beside the OpenAI-compatible one, both on the same fake upstream.
-public sealed class LayoutWireApp : UpstreamMessagingApp
+public sealed class LayoutWireApp : MessagingApp
 {
-    public const string Claude = "upstream-claude";
+    public const string Claude = UpstreamModels.Claude;
 
-    protected override void Configure(IDictionary<string, string?> settings)
+    private readonly UpstreamModels upstream;
+
+    public LayoutWireApp()
+        : this(new UpstreamModels(anthropic: true))
     {
-        base.Configure(settings);
-        settings["Arena:Providers:fake-anthropic:Kind"] = "anthropic";
-        settings["Arena:Providers:fake-anthropic:BaseUrl"] = Server.AnthropicBaseUrl.ToString();
-        settings["Arena:Providers:fake-anthropic:ApiKey"] = "sk-ant-fake-key";
-        settings["Arena:Providers:fake-anthropic:MaxRetries"] = "2";
-        settings["Arena:Providers:fake-anthropic:RetryDelay"] = "00:00:00.050";
-        settings[$"Arena:Models:{Claude}:Provider"] = "fake-anthropic";
-        settings[$"Arena:Models:{Claude}:ProviderModel"] = "claude-test";
     }
+
+    private LayoutWireApp(UpstreamModels upstream)
+        : base(upstream)
+    {
+        this.upstream = upstream;
+    }
+
+    public FakeUpstream Server => upstream.Server;
 }
 
 /// The OpenAI 2024 chunk layout, Anthropic padded JSON and Anthropic error events, from the wire to both protocols and the row.

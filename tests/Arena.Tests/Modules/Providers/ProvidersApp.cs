@@ -3,7 +3,6 @@ using Arena.Tests.Support;
 using Arena.Tests.Support.FakeUpstreams;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Arena.Tests.Modules.Providers;
 
@@ -27,11 +26,7 @@ public sealed class ProvidersApp : ArenaApp, IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
-    public new async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
-    }
+    protected override void ConfigureServices(IServiceCollection services) => Logs.AddTo(services);
 
     public new async Task DisposeAsync()
     {

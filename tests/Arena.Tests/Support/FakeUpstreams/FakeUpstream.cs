@@ -1,39 +1,21 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Arena.Tests.Support.FakeUpstreams;
 
 /// A loopback HTTP server standing in for a model provider. A test scripts one <see cref="FakeResponse"/> per
 /// expected request (in order; <see cref="OpenAIStream"/> and <see cref="AnthropicStream"/> write the exact wire
 /// formats), points a provider's BaseUrl at <see cref="OpenAIBaseUrl"/> or <see cref="AnthropicBaseUrl"/>, and then
-/// inspects <see cref="Requests"/>. A request with nothing scripted gets a 599 so that the test fails visibly.
-public sealed class FakeUpstream : IAsyncDisposable
+/// inspects <see cref="FakeServer.Requests"/>. A request with nothing scripted gets a 599 so that the test fails visibly.
+public sealed class FakeUpstream : FakeServer
 {
-    private readonly WebApplication app;
     private readonly ConcurrentQueue<FakeResponse> script = new();
-    private readonly ConcurrentQueue<RecordedRequest> requests = new();
-    private readonly Channel<RecordedRequest> arrivals = Channel.CreateUnbounded<RecordedRequest>();
 
     private FakeUpstream()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        app = builder.Build();
-        app.Run(ServeAsync);
-        app.StartAsync().GetAwaiter().GetResult();
-        BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+        App.Run(ServeAsync);
     }
-
-    public Uri BaseUrl { get; }
 
     /// What OpenAI-compatible clients take as their base URL (they append <c>chat/completions</c>).
     public Uri OpenAIBaseUrl => new(BaseUrl, "v1/");
@@ -41,9 +23,12 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// What the Anthropic client takes as its base URL (it appends <c>v1/messages</c>).
     public Uri AnthropicBaseUrl => BaseUrl;
 
-    public IReadOnlyList<RecordedRequest> Requests => requests.ToList();
-
-    public static FakeUpstream Start() => new();
+    public static FakeUpstream Start()
+    {
+        var upstream = new FakeUpstream();
+        upstream.StartAsync().GetAwaiter().GetResult();
+        return upstream;
+    }
 
     public void Enqueue(params FakeResponse[] responses)
     {
@@ -57,33 +42,12 @@ public sealed class FakeUpstream : IAsyncDisposable
     public void Reset()
     {
         script.Clear();
-        requests.Clear();
-        while (arrivals.Reader.TryRead(out _))
-        {
-        }
-    }
-
-    /// The next request to arrive (in arrival order), waiting up to <paramref name="timeout"/>.
-    public async Task<RecordedRequest> NextRequestAsync(TimeSpan timeout)
-    {
-        using var wait = new CancellationTokenSource(timeout);
-        return await arrivals.Reader.ReadAsync(wait.Token);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        ForgetRequests();
     }
 
     private async Task ServeAsync(HttpContext context)
     {
-        using var reader = new StreamReader(context.Request.Body);
-        var body = await reader.ReadToEndAsync(context.RequestAborted);
-        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var request = new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body);
-        requests.Enqueue(request);
-        arrivals.Writer.TryWrite(request);
+        var request = await RecordAsync(context);
         using var registration = context.RequestAborted.Register(request.MarkClientGone);
 
         if (!script.TryDequeue(out var response))

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Arena.Tests.Support.FakeUpstreams;
 
-/// A request the fake upstream received; <see cref="ClientGone"/> completes when the client closes the connection.
+/// A request a fake server received; <see cref="ClientGone"/> completes when the client closes the connection.
 public sealed class RecordedRequest(string method, string path, IReadOnlyDictionary<string, string> headers, string body)
 {
     private readonly TaskCompletionSource clientGone = new(TaskCreationOptions.RunContinuationsAsynchronously);

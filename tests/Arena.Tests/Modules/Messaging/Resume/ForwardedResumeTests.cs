@@ -1,7 +1,6 @@
 using System.Net;
-using Arena.Tests.Modules.Providers;
+using Arena.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Arena.Tests.Modules.Messaging.Resume;
 
@@ -18,7 +17,7 @@ public sealed class ForwardedResumeTests(ForwardedResumeTests.LoggedApp app) : I
             settings["Arena:Messaging:ResumeGrace"] = "00:00:01";
         }
 
-        protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Logs);
+        protected override void ConfigureServices(IServiceCollection services) => Logs.AddTo(services);
     }
 
     [Fact]

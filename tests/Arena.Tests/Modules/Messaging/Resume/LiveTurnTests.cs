@@ -2,13 +2,18 @@ using System.Diagnostics.Metrics;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Arena.Tests.Modules.Messaging.Resume;
 
 /// The turn's event buffer grows in segments of doubling size; every position must still read back the event stored there.
 /// An ended turn says whether its stored rows would replay it exactly, so that it can leave memory once they are stored.
+/// A resumable turn left without a client stops once its grace is over, on a clock the test moves.
 public sealed class LiveTurnTests : IDisposable
 {
+    private static readonly TimeSpan Grace = TimeSpan.FromMinutes(1);
+
+    private readonly FakeTimeProvider clock = new();
     private readonly ServiceProvider services;
     private readonly StreamTelemetry telemetry;
 
@@ -147,6 +152,75 @@ public sealed class LiveTurnTests : IDisposable
         Assert.False(turn.ReplaysFromRows());
     }
 
+    [Fact]
+    public void Grace_LastClientLeftAndGraceOver_StopsTheTurn()
+    {
+        using var turn = NewTurn(limit: 100);
+        turn.Attach();
+        turn.Detach();
+
+        clock.Advance(Grace - TimeSpan.FromTicks(1));
+        Assert.False(turn.Token.IsCancellationRequested);
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True(turn.Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void Grace_ClientBackBeforeItIsOver_KeepsTheTurnRunning()
+    {
+        using var turn = NewTurn(limit: 100);
+        turn.Attach();
+        turn.Detach();
+        clock.Advance(Grace / 2);
+
+        turn.Attach();
+        AssertRunningLongPastTheGrace(turn);
+
+        turn.Detach();
+        clock.Advance(Grace);
+        Assert.True(turn.Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void Grace_OneOfTwoClientsLeft_KeepsTheTurnRunning()
+    {
+        using var turn = NewTurn(limit: 100);
+        turn.Attach();
+        turn.Attach();
+
+        turn.Detach();
+        AssertRunningLongPastTheGrace(turn);
+    }
+
+    [Fact]
+    public void Grace_NotResumable_NeverStopsTheTurn()
+    {
+        using var turn = NewTurn(limit: 100, resumable: false);
+        turn.Attach();
+        turn.Detach();
+
+        AssertRunningLongPastTheGrace(turn);
+    }
+
+    [Fact]
+    public void Grace_EndedTurnLeftByItsClient_IsNotStopped()
+    {
+        using var turn = NewTurn(limit: 100);
+        turn.Attach();
+        AppendReply(turn, new StreamFinished(Participant.A, "stop", null, 5, 50, Stored: true));
+        turn.Close();
+        turn.MarkEnded();
+
+        turn.Detach();
+        AssertRunningLongPastTheGrace(turn);
+    }
+
+    private void AssertRunningLongPastTheGrace(LiveTurn turn)
+    {
+        clock.Advance(Grace * 2);
+        Assert.False(turn.Token.IsCancellationRequested);
+    }
+
     private static void AppendReply(LiveTurn turn, StreamFinished finished)
     {
         turn.Append(new StreamStarted(Participant.A, Guid.CreateVersion7(), "mock"));
@@ -160,6 +234,6 @@ public sealed class LiveTurnTests : IDisposable
     {
         var plan = new ParticipantPlan(Participant.A, "mock", Guid.CreateVersion7(), []);
         var stream = new OpenedStream(StreamProtocol.Sse, [plan], new StreamTrace(telemetry, "streaming", CancellationToken.None), Guid.CreateVersion7(), resumable);
-        return new LiveTurn(stream, limit, TimeSpan.FromMinutes(1), TimeProvider.System);
+        return new LiveTurn(stream, limit, Grace, clock);
     }
 }
