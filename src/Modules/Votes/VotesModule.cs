@@ -1,3 +1,4 @@
+using Arena.BuildingBlocks.Database;
 using Arena.Modules.Votes.Domain;
 using Arena.Modules.Votes.Features;
 using Arena.Modules.Votes.Features.Leaderboard;
@@ -15,7 +16,7 @@ public static class VotesModule
     /// <summary>Registers the votes schema, the battle and leaderboard settings and the leaderboard's background refresh.</summary>
     public static IHostApplicationBuilder AddVotesModule(this IHostApplicationBuilder builder)
     {
-        builder.AddVotesPersistence();
+        builder.AddModuleDatabase<VotesDbContext>("Votes", VotesDbContext.Schema);
         builder.Services.AddValidatorsFromAssemblyContaining<VotesDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
         builder.Services.AddOptions<BattlesOptions>().BindConfiguration(BattlesOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.MinReadingTime >= TimeSpan.Zero, "Arena:Battles:MinReadingTime must not be negative.")
