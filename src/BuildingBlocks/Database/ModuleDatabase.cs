@@ -2,7 +2,6 @@ using Arena.BuildingBlocks.Settings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -33,8 +32,7 @@ public static class ModuleDatabase
         where TContext : DbContext
     {
         var services = builder.Services;
-        services.AddSharedSettings<DatabaseOptions>(DatabaseOptions.Section);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>());
+        services.AddSettings<DatabaseOptions, DatabaseOptionsValidator>(DatabaseOptions.Section);
         // One pool for EF and the module's plain statements, so that the pool cap holds for both.
         services.AddKeyedSingleton(schema, (provider, _) =>
         {

@@ -1,3 +1,5 @@
+using Arena.BuildingBlocks.Limits;
+using Arena.BuildingBlocks.Settings;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Features;
 using Arena.Modules.Messaging.Features.ResumeStream;
@@ -22,7 +24,7 @@ public static class MessagingModule
     public static IHostApplicationBuilder AddMessagingModule(this IHostApplicationBuilder builder)
     {
         builder.AddMessagingPersistence();
-        builder.Services.AddOptions<OwnerLimitOptions>().BindConfiguration(OwnerLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<UserLimitOptions>(UserLimitOptions.Section);
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.PartialFlushInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero && o.FinalWriteTimeout > TimeSpan.Zero, "Arena:Messaging intervals must be positive.")
             .Validate(o => o.ResumeGrace > TimeSpan.Zero && o.ResumeRetention > TimeSpan.Zero, "Arena:Messaging:ResumeGrace and ResumeRetention must be positive.")
