@@ -18,7 +18,7 @@ public sealed class SettingChecks(string section)
     {
         if (!holds)
         {
-            failures.AddError($"{section}:{name} {rule}.");
+            failures.AddError($"{section}:{name} {rule}");
         }
 
         return this;
