@@ -10,7 +10,6 @@ internal static class MessagingPersistence
     public static void AddMessagingPersistence(this IHostApplicationBuilder builder)
     {
         builder.AddModuleDatabase<MessagingDbContext>("Messaging", MessagingDbContext.Schema);
-        // The plain statements of the hot path share the context's pool, so that the pool cap holds for both.
         builder.Services.AddSingleton(services => new MessageRows(services.GetRequiredKeyedService<NpgsqlDataSource>(MessagingDbContext.Schema)));
         builder.Services.AddSingleton<BackgroundSaves>();
         builder.Services.AddSingleton<FinalWrites>();
