@@ -12,6 +12,7 @@ WORKDIR /src
 # The project files first, so that a change in the sources does not download the packages again.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig Arena.sln ./
 COPY src/Host/Arena.Host.csproj src/Host/
+COPY src/BuildingBlocks/Arena.BuildingBlocks.csproj src/BuildingBlocks/
 COPY src/Modules/Sessions/Arena.Modules.Sessions.csproj src/Modules/Sessions/
 COPY src/Modules/Sessions.Contracts/Arena.Modules.Sessions.Contracts.csproj src/Modules/Sessions.Contracts/
 COPY src/Modules/Messaging/Arena.Modules.Messaging.csproj src/Modules/Messaging/

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Arena.Host.Defaults;
 
 /// Arena:Telemetry:Metrics. The scrape endpoint never asks for the API's bearer token (Prometheus has none); an operator
@@ -17,9 +15,4 @@ internal sealed class MetricsEndpointOptions
 
     /// CIDR blocks ("10.0.0.0/8", "127.0.0.1/32"); when any is set, a scrape from elsewhere is refused with 403.
     public List<string> AllowedNetworks { get; set; } = [];
-
-    public static bool IsValid(MetricsEndpointOptions options) =>
-        options.Path.StartsWith('/')
-        && options.Port is null or (> 0 and <= 65535)
-        && options.AllowedNetworks.All(network => IPNetwork.TryParse(network, out _));
 }

@@ -55,11 +55,9 @@ internal static class ServiceDefaults
             options.TokenValidationParameters.IssuerSigningKeys = options.TokenValidationParameters.IssuerSigningKeys?.ToList());
         if (!builder.Environment.IsDevelopment())
         {
-            // Without these every token is refused at request time; say so at start-up instead. Development is exempt
-            // because its signing key appears only once `dotnet user-jwts create` has run.
-            services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-                .Validate(HasTokenValidation, "Authentication:Schemes:Bearer needs an Authority, a MetadataAddress or SigningKeys, and ValidAudiences (see docs/configuration.md).")
-                .ValidateOnStart();
+            // Development is exempt because its signing key appears only once `dotnet user-jwts create` has run.
+            services.AddSingleton<IValidateOptions<JwtBearerOptions>, BearerOptionsValidator>();
+            services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).ValidateOnStart();
         }
 
         services.AddAuthorizationBuilder()
@@ -98,16 +96,6 @@ internal static class ServiceDefaults
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("Arena API"));
         return app;
-    }
-
-    private static bool HasTokenValidation(JwtBearerOptions options)
-    {
-        var parameters = options.TokenValidationParameters;
-        var hasKeys = !string.IsNullOrEmpty(options.Authority) || !string.IsNullOrEmpty(options.MetadataAddress)
-            || options.Configuration is not null || options.ConfigurationManager is not null
-            || parameters.IssuerSigningKey is not null || parameters.IssuerSigningKeys?.Any() == true || parameters.IssuerSigningKeyResolver is not null;
-        var hasAudience = !parameters.ValidateAudience || !string.IsNullOrEmpty(parameters.ValidAudience) || parameters.ValidAudiences?.Any() == true;
-        return hasKeys && hasAudience;
     }
 
     public static void ConfigureJson(JsonSerializerOptions options)

@@ -1,3 +1,4 @@
+using Arena.BuildingBlocks.Settings;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using OpenTelemetry;
@@ -30,10 +31,7 @@ internal static class Telemetry
 
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MetricsEndpointOptions>()
-            .BindConfiguration(MetricsEndpointOptions.Section)
-            .Validate(MetricsEndpointOptions.IsValid, $"{MetricsEndpointOptions.Section} needs a Path starting with '/', a Port between 1 and 65535 and AllowedNetworks in CIDR form.")
-            .ValidateOnStart();
+        builder.Services.AddSettings<MetricsEndpointOptions, MetricsEndpointOptionsValidator>(MetricsEndpointOptions.Section);
         builder.Services.AddTransient<IStartupFilter, TelemetryStartupFilter>();
         builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessMetric>();
         builder.Services.AddOptions<HealthCheckPublisherOptions>().Configure<IHostApplicationLifetime>((options, lifetime) =>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Arena.BuildingBlocks.Limits;
+using Arena.BuildingBlocks.Settings;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -9,12 +11,12 @@ namespace Arena.Host.Defaults;
 /// Per-user limits on stream requests with ASP.NET Core's rate limiter: a fixed window per minute, counting every stream
 /// request, on every path that reaches a pipeline, before the gateway or the gate stores anything. The limit on open
 /// streams is not here: a lease taken at the door would be held by requests that their session then refuses (409), so
-/// the gate counts only the turns it admits (Messaging's <c>OwnerLimitOptions</c>).
+/// the gate counts only the turns it admits (Messaging's admission, under the same <see cref="UserLimitOptions"/>).
 internal static class UserLimits
 {
     public static IServiceCollection AddUserLimits(this IServiceCollection services)
     {
-        services.AddOptions<UserLimitOptions>().BindConfiguration(UserLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<UserLimitOptions>(UserLimitOptions.Section);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<UserLimitOptions>>((kestrel, limits) =>
             kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(kestrel.Limits.MaxRequestHeadersTotalSize, limits.Value.MaxRequestHeadersTotalSize * 4));
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<UserLimitOptions>>((options, limits) =>

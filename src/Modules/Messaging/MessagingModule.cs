@@ -1,3 +1,5 @@
+using Arena.BuildingBlocks.Limits;
+using Arena.BuildingBlocks.Settings;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Features;
 using Arena.Modules.Messaging.Features.ResumeStream;
@@ -22,13 +24,8 @@ public static class MessagingModule
     public static IHostApplicationBuilder AddMessagingModule(this IHostApplicationBuilder builder)
     {
         builder.AddMessagingPersistence();
-        builder.Services.AddOptions<OwnerLimitOptions>().BindConfiguration(OwnerLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations()
-            .Validate(o => o.PartialFlushInterval > TimeSpan.Zero && o.KeepAliveInterval > TimeSpan.Zero && o.FinalWriteTimeout > TimeSpan.Zero, "Arena:Messaging intervals must be positive.")
-            .Validate(o => o.ResumeGrace > TimeSpan.Zero && o.ResumeRetention > TimeSpan.Zero, "Arena:Messaging:ResumeGrace and ResumeRetention must be positive.")
-            .Validate(o => o.StreamHostHeartbeat > TimeSpan.Zero && o.StreamHostLease > 2 * o.StreamHostHeartbeat, "Arena:Messaging:StreamHostLease must span more than two heartbeats.")
-            .Validate(o => o.FinalWriteWait > TimeSpan.Zero && o.DrainTimeout >= TimeSpan.Zero, "Arena:Messaging:FinalWriteWait must be positive and DrainTimeout not negative.")
-            .ValidateOnStart();
+        builder.Services.AddSettings<UserLimitOptions>(UserLimitOptions.Section);
+        builder.Services.AddSettings<MessagingOptions, MessagingOptionsValidator>(MessagingOptions.SectionName);
         // The drain and the last writes after it must fit in the host's shutdown, or the host would cut them short.
         builder.Services.AddOptions<HostOptions>().PostConfigure<IOptions<MessagingOptions>>((host, messaging) =>
         {

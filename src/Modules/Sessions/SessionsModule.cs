@@ -1,3 +1,5 @@
+using Arena.BuildingBlocks.Database;
+using Arena.BuildingBlocks.Settings;
 using Arena.Modules.Sessions.Domain;
 using Arena.Modules.Sessions.Features;
 using Arena.Modules.Sessions.Persistence;
@@ -16,9 +18,11 @@ public static class SessionsModule
     /// <summary>Registers the sessions schema, its migrations and the session slices' validators.</summary>
     public static IHostApplicationBuilder AddSessionsModule(this IHostApplicationBuilder builder)
     {
-        builder.AddSessionsPersistence();
-        builder.Services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<BattleDrawOptions>().BindConfiguration(BattleDrawOptions.SectionName);
+        // The plain statements run before every turn take the data source, not a context: a context injected into the
+        // turn's handler stayed leased for the whole stream, and past the context pool's 1,024 every stream built one of its own.
+        builder.AddModuleDatabase<SessionsDbContext>("Sessions", SessionsDbContext.Schema);
+        builder.Services.AddSettings<SessionsOptions>(SessionsOptions.SectionName);
+        builder.Services.AddSettings<BattleDrawOptions>(BattleDrawOptions.SectionName);
         builder.Services.AddValidatorsFromAssemblyContaining<SessionsDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
         builder.Services.AddSingleton<SessionActivity>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SessionActivity>());

@@ -1,3 +1,5 @@
+using Arena.BuildingBlocks.Database;
+using Arena.BuildingBlocks.Settings;
 using Arena.Modules.Votes.Domain;
 using Arena.Modules.Votes.Features;
 using Arena.Modules.Votes.Features.Leaderboard;
@@ -15,15 +17,10 @@ public static class VotesModule
     /// <summary>Registers the votes schema, the battle and leaderboard settings and the leaderboard's background refresh.</summary>
     public static IHostApplicationBuilder AddVotesModule(this IHostApplicationBuilder builder)
     {
-        builder.AddVotesPersistence();
+        builder.AddModuleDatabase<VotesDbContext>("Votes", VotesDbContext.Schema);
         builder.Services.AddValidatorsFromAssemblyContaining<VotesDbContext>(ServiceLifetime.Scoped, includeInternalTypes: true);
-        builder.Services.AddOptions<BattlesOptions>().BindConfiguration(BattlesOptions.SectionName).ValidateDataAnnotations()
-            .Validate(o => o.MinReadingTime >= TimeSpan.Zero, "Arena:Battles:MinReadingTime must not be negative.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<LeaderboardOptions>().BindConfiguration(LeaderboardOptions.SectionName).ValidateDataAnnotations()
-            .Validate(o => o.RefreshInterval > TimeSpan.Zero, "Arena:Leaderboard:RefreshInterval must be positive.")
-            .Validate(o => o.SinceSnapshotMinimumLife >= TimeSpan.Zero, "Arena:Leaderboard:SinceSnapshotMinimumLife must not be negative.")
-            .ValidateOnStart();
+        builder.Services.AddSettings<BattlesOptions, BattlesOptionsValidator>(BattlesOptions.SectionName);
+        builder.Services.AddSettings<LeaderboardOptions, LeaderboardOptionsValidator>(LeaderboardOptions.SectionName);
         builder.Services.AddSingleton<JudgeHash>();
         builder.Services.AddSingleton<LeaderboardSignal>();
         builder.Services.AddHostedService<LeaderboardRefresher>();

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Arena.BuildingBlocks.Limits;
 using Arena.Modules.Messaging;
 using Arena.Modules.Sessions;
 using Arena.Modules.Votes;
@@ -13,7 +14,7 @@ namespace Arena.Tests.Api;
 /// with the default the class has, and every setting it names under a bound section must exist.
 public sealed partial class ConfigurationPageTests
 {
-    private static readonly Assembly[] Assemblies = [typeof(Program).Assembly, typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(VotesModule).Assembly];
+    private static readonly Assembly[] Assemblies = [typeof(Program).Assembly, typeof(UserLimitOptions).Assembly, typeof(SessionsModule).Assembly, typeof(MessagingModule).Assembly, typeof(VotesModule).Assembly];
 
     [Fact]
     public void ConfigurationPage_ListsEverySettingWithItsDefault()

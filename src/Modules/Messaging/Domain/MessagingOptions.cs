@@ -63,9 +63,9 @@ internal sealed class MessagingOptions
     /// How long this process keeps an ended turn's events in memory (at most <see cref="ResumeRetention"/>), so that a client
     /// reconnecting right after a drop gets them without a database read; later resumes replay the stored rows, whose
     /// positions give the same events and ids. A turn the rows replay exactly leaves sooner, once its positions are
-    /// stored (see <c>LiveTurn.ReplaysFromRows</c>). Short, because every turn is kept, about 10 KB each: when ended turns
-    /// stayed for the whole resume window with their histories, the bench's live heap 60 s into a run at 40 turns a
-    /// second was 107 MB against 84 MB now, and it kept growing for 5 minutes.
+    /// stored (see <c>LiveTurn.ReplaysFromRows</c>). Short, because every ended turn is kept until then: when ended turns
+    /// stayed for the whole resume window with their histories, the live heap grew with the rate of turns for all of that
+    /// window.
     public TimeSpan LiveTurnRetention { get; set; } = TimeSpan.FromSeconds(30);
 
     /// The most events a resumable turn keeps in memory, for its clients and resumes; a longer one ends as stopped. A turn

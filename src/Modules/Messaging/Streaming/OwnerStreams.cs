@@ -3,8 +3,8 @@ using System.Collections.Concurrent;
 namespace Arena.Modules.Messaging.Streaming;
 
 /// The streams each user has admitted in this process, for deployments whose limits are not counted over the stored rows
-/// (<see cref="Domain.OwnerLimitOptions.AcrossInstances"/> off). A slot is taken only by a turn whose session admitted
-/// it, so a request that its session refuses never holds one; the turn gives it back when it ends.
+/// (<see cref="Arena.BuildingBlocks.Limits.UserLimitOptions.AcrossInstances"/> off). A slot is taken only by a turn whose
+/// session admitted it, so a request that its session refuses never holds one; the turn gives it back when it ends.
 internal sealed class OwnerStreams
 {
     private readonly ConcurrentDictionary<string, int> open = new(StringComparer.Ordinal);

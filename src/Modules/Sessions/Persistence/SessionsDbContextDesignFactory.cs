@@ -1,12 +1,10 @@
-using Microsoft.EntityFrameworkCore;
+using Arena.BuildingBlocks.Database;
 using Microsoft.EntityFrameworkCore.Design;
-using Npgsql;
 
 namespace Arena.Modules.Sessions.Persistence;
 
 /// Lets `dotnet ef migrations add` build the model without a running Host or database.
 internal sealed class SessionsDbContextDesignFactory : IDesignTimeDbContextFactory<SessionsDbContext>
 {
-    public SessionsDbContext CreateDbContext(string[] args) =>
-        new((DbContextOptions<SessionsDbContext>)SessionsPersistence.Configure(new DbContextOptionsBuilder<SessionsDbContext>(), NpgsqlDataSource.Create("Host=localhost;Database=arena_design")).Options);
+    public SessionsDbContext CreateDbContext(string[] args) => new(ModuleDatabase.DesignTimeOptions<SessionsDbContext>(SessionsDbContext.Schema));
 }

@@ -1,4 +1,4 @@
-using Microsoft.EntityFrameworkCore;
+using Arena.BuildingBlocks.Database;
 using Microsoft.EntityFrameworkCore.Design;
 
 namespace Arena.Modules.Votes.Persistence;
@@ -6,6 +6,5 @@ namespace Arena.Modules.Votes.Persistence;
 /// Lets `dotnet ef migrations add` build the model without a running Host or database.
 internal sealed class VotesDbContextDesignFactory : IDesignTimeDbContextFactory<VotesDbContext>
 {
-    public VotesDbContext CreateDbContext(string[] args) =>
-        new((DbContextOptions<VotesDbContext>)VotesPersistence.Configure(new DbContextOptionsBuilder<VotesDbContext>(), "Host=localhost;Database=arena_design").Options);
+    public VotesDbContext CreateDbContext(string[] args) => new(ModuleDatabase.DesignTimeOptions<VotesDbContext>(VotesDbContext.Schema));
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Arena.BuildingBlocks.Limits;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Messaging.Streaming;
@@ -16,7 +17,7 @@ namespace Arena.Modules.Messaging.Features.StreamReply;
 /// (<see cref="StreamRequestReader"/>), then the turn admitted: the session, the per-user limits and the rows in one
 /// statement, the pipeline's own capacity, and each participant's history. It answers either a problem to send instead
 /// of a stream, or the opened stream, and tells the request's trace which one.
-internal sealed class TurnAdmission(IMediator mediator, StreamRecorder recorder, StreamDrain drain, OwnerStreams ownerStreams, IOptions<MessagingOptions> options, IOptions<OwnerLimitOptions> ownerLimits)
+internal sealed class TurnAdmission(IMediator mediator, StreamRecorder recorder, StreamDrain drain, OwnerStreams ownerStreams, IOptions<MessagingOptions> options, IOptions<UserLimitOptions> ownerLimits)
 {
     internal sealed record Opening(IResult? Problem, OpenedStream? Stream);
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Arena.BuildingBlocks.Database;
 using Arena.Modules.Messaging.Contracts;
 using Arena.Modules.Votes.Domain;
 using Arena.Modules.Votes.Domain.Ratings;
@@ -94,7 +95,7 @@ internal sealed partial class LeaderboardRefresher(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VotesDbContext>();
-        db.Database.SetCommandTimeout(VotesPersistence.BackgroundTimeout);
+        db.Database.SetCommandTimeout(ModuleDatabase.BackgroundTimeout);
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
         var now = clock.GetUtcNow();
         if (whole)
@@ -173,7 +174,7 @@ internal sealed partial class LeaderboardRefresher(
         {
             await using var command = connection.CreateCommand();
             command.CommandText = AggregateSql;
-            command.CommandTimeout = VotesPersistence.Seconds(VotesPersistence.BackgroundTimeout);
+            command.CommandTimeout = ModuleDatabase.Seconds(ModuleDatabase.BackgroundTimeout);
             command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = (object?)since ?? DBNull.Value });
             await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
