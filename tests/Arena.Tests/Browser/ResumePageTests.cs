@@ -35,7 +35,7 @@ public sealed class ResumePageTests : IClassFixture<SlowBrowserApp>
         var session = await CreateCompareAsync(client);
         await StartResumableTurnAsync(client, session, "Why do streams need ids?");
 
-        await using var proxy = LoopbackProxy.Start(app.BaseAddress);
+        await using var proxy = FaultProxy.Start(app.BaseAddress);
         await using var probe = await PageProbe.OpenAsync(app, baseAddress: proxy.Address);
         var page = probe.Page;
         var stream = $"/api/sessions/{session}/stream";
@@ -47,7 +47,7 @@ public sealed class ResumePageTests : IClassFixture<SlowBrowserApp>
         await page.GotoAsync(TestPage);
 
         await page.WaitForFunctionAsync("() => (resume.texts.a ?? '').length > 0 && (resume.texts.b ?? '').length > 0 && resume.opens === 1", null, Patiently);
-        await proxy.RestartAsync();
+        proxy.Restart();
         await page.WaitForFunctionAsync("() => resume.done", null, Patiently);
 
         var state = await page.EvaluateAsync<JsonElement>("() => resume");
