@@ -1,5 +1,6 @@
 using System.Net;
 using Arena.Tests.Modules.Messaging.Resume;
+using Arena.Tests.Support;
 
 namespace Arena.Tests.Reliability;
 
@@ -7,15 +8,7 @@ namespace Arena.Tests.Reliability;
 /// sees only its share of a user's traffic, so what refuses here is the count over the stored rows of both.
 public sealed class CrossInstanceLimitTests(CrossInstanceLimitTests.LimitedApp app) : IClassFixture<CrossInstanceLimitTests.LimitedApp>
 {
-    public sealed class LimitedApp : ResumeApp
-    {
-        protected override void Configure(IDictionary<string, string?> settings)
-        {
-            base.Configure(settings);
-            settings["Arena:Limits:StreamsPerUser"] = "1";
-            settings["Arena:Limits:StreamRequestsPerMinute"] = "3";
-        }
-    }
+    public sealed class LimitedApp() : ResumeApp(ArenaAppPart.Settings(("Arena:Limits:StreamsPerUser", "1"), ("Arena:Limits:StreamRequestsPerMinute", "3")));
 
     [Fact]
     public async Task Stream_UserRunningATurnAtTheFirstHost_IsRefusedAtTheSecondUntilItEnds()

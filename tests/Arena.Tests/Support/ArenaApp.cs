@@ -20,7 +20,8 @@ public class ArenaApp : IAsyncLifetime
     {
     }
 
-    /// A Host composed of <paramref name="parts"/>, applied in order before <see cref="Configure"/> and <see cref="ConfigureServices"/>.
+    /// A Host composed of <paramref name="parts"/>, applied in order after <see cref="Configure"/> and <see cref="ConfigureServices"/>:
+    /// what a fixture adds to its base has the last word.
     protected ArenaApp(params ArenaAppPart[] parts)
     {
         this.parts = parts;
@@ -56,31 +57,32 @@ public class ArenaApp : IAsyncLifetime
             // A fixture disposed with turns still running (resumable ones outlive their clients) ends them within a second.
             ["Arena:Messaging:DrainTimeout"] = "00:00:01",
         };
+        Configure(settings);
         foreach (var part in parts)
         {
             part.Configure(settings);
         }
 
-        Configure(settings);
-
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseEnvironment(EnvironmentName);
             host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
-            host.ConfigureServices(services =>
-            {
-                foreach (var part in parts)
-                {
-                    part.ConfigureServices(services);
-                }
-
-                ConfigureServices(services);
-            });
+            host.ConfigureServices(AddServices);
         });
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
+    }
+
+    /// The services of <see cref="ConfigureServices"/>, then of this fixture's parts: for a second Host that must match the first.
+    protected void AddServices(IServiceCollection services)
+    {
+        ConfigureServices(services);
+        foreach (var part in parts)
+        {
+            part.ConfigureServices(services);
+        }
     }
 
     public HttpClient Anonymous() => new() { BaseAddress = BaseAddress };

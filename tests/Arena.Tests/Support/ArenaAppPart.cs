@@ -9,6 +9,9 @@ public abstract class ArenaAppPart : IAsyncDisposable
     /// Settings alone, for a fixture that differs from another by a few values.
     public static ArenaAppPart Settings(params (string Key, string? Value)[] values) => new SettingsPart(values);
 
+    /// Services alone, such as a log capture.
+    public static ArenaAppPart Services(Action<IServiceCollection> add) => new ServicesPart(add);
+
     public virtual void Configure(IDictionary<string, string?> settings)
     {
     }
@@ -32,5 +35,10 @@ public abstract class ArenaAppPart : IAsyncDisposable
                 settings[key] = value;
             }
         }
+    }
+
+    private sealed class ServicesPart(Action<IServiceCollection> add) : ArenaAppPart
+    {
+        public override void ConfigureServices(IServiceCollection services) => add(services);
     }
 }

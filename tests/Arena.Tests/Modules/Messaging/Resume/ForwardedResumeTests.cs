@@ -1,6 +1,5 @@
 using System.Net;
 using Arena.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Arena.Tests.Modules.Messaging.Resume;
 
@@ -9,15 +8,18 @@ public sealed class ForwardedResumeTests(ForwardedResumeTests.LoggedApp app) : I
     /// Both Hosts log into one capture, and a resumable turn left without any client stops a second later.
     public sealed class LoggedApp : ResumeApp
     {
-        public CapturedLogs Logs { get; } = new();
-
-        protected override void Configure(IDictionary<string, string?> settings)
+        public LoggedApp()
+            : this(new CapturedLogs())
         {
-            base.Configure(settings);
-            settings["Arena:Messaging:ResumeGrace"] = "00:00:01";
         }
 
-        protected override void ConfigureServices(IServiceCollection services) => Logs.AddTo(services);
+        private LoggedApp(CapturedLogs logs)
+            : base(ArenaAppPart.Settings(("Arena:Messaging:ResumeGrace", "00:00:01")), ArenaAppPart.Services(logs.AddTo))
+        {
+            Logs = logs;
+        }
+
+        public CapturedLogs Logs { get; }
     }
 
     [Fact]

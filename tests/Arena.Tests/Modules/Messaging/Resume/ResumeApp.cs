@@ -26,6 +26,16 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
     private IDictionary<string, string?> settings = new Dictionary<string, string?>();
     private WebApplicationFactory<Program>? second;
 
+    public ResumeApp()
+    {
+    }
+
+    /// Two Hosts as above, both composed of <paramref name="parts"/> as well.
+    protected ResumeApp(params ArenaAppPart[] parts)
+        : base(parts)
+    {
+    }
+
     public FakeUpstream Server { get; } = FakeUpstream.Start();
 
     /// The second Host, on the same database.
@@ -60,7 +70,7 @@ public class ResumeApp : MessagingApp, IAsyncLifetime
         {
             host.UseEnvironment("Testing");
             host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(copy));
-            host.ConfigureServices(ConfigureServices);
+            host.ConfigureServices(AddServices);
         });
         second.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         second.StartServer();

@@ -6,14 +6,7 @@ namespace Arena.Tests.Modules.Messaging.Resume;
 public sealed class UnreachableInstanceTests(UnreachableInstanceTests.UnreachableApp app) : IClassFixture<UnreachableInstanceTests.UnreachableApp>
 {
     /// Both Hosts record an address where nothing listens, as a wrong InstanceAddress or a partitioned instance leaves.
-    public sealed class UnreachableApp : ResumeApp
-    {
-        protected override void Configure(IDictionary<string, string?> settings)
-        {
-            base.Configure(settings);
-            settings["Arena:Messaging:InstanceAddress"] = "http://127.0.0.1:9";
-        }
-    }
+    public sealed class UnreachableApp() : ResumeApp(ArenaAppPart.Settings(("Arena:Messaging:InstanceAddress", "http://127.0.0.1:9")));
 
     [Fact]
     public async Task Resume_TurnOfAnInstanceThatCannotBeReached_Answers409()
