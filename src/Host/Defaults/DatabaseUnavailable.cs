@@ -26,8 +26,9 @@ internal static partial class DatabaseUnavailable
     }
 
     /// A connection that failed on the wire (reset, refused) means the server went away, and so did every idle connection
-    /// the pools hold: Npgsql does not test a pooled connection before handing it out, so each of them would fail one more
-    /// request after the server is back. A command timeout alone says nothing about the others, and leaves them be.
+    /// the modules' data sources hold: Npgsql does not test a pooled connection before handing it out, so each of them
+    /// would fail one more request after the server is back. A command timeout alone says nothing about the others, and
+    /// leaves them be.
     public static void ForgetConnections(IServiceProvider services, NpgsqlException outage)
     {
         if (outage.InnerException is not (IOException or SocketException))
@@ -35,7 +36,6 @@ internal static partial class DatabaseUnavailable
             return;
         }
 
-        NpgsqlConnection.ClearAllPools();
         foreach (var dataSource in services.GetKeyedServices<NpgsqlDataSource>(KeyedService.AnyKey))
         {
             dataSource.Clear();

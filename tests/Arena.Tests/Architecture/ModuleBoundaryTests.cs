@@ -30,6 +30,18 @@ public sealed class ModuleBoundaryTests
         }
     }
 
+    /// What every module builds on knows none of them, nor the Host: otherwise a module would reach another through it.
+    [Fact]
+    public void BuildingBlocks_ReferenceNoModuleAndNoHost()
+    {
+        var blocks = typeof(Arena.BuildingBlocks.Settings.SettingChecks).Assembly;
+
+        var arena = blocks.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n.StartsWith("Arena.", StringComparison.Ordinal));
+
+        Assert.Empty(arena);
+        Assert.Contains(Modules, module => module.GetReferencedAssemblies().Any(r => r.Name == blocks.GetName().Name));
+    }
+
     [Fact]
     public void Modules_ExposeOnlyTheirEntryPoint()
     {
