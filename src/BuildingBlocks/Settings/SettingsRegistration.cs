@@ -27,7 +27,8 @@ public static class SettingsRegistration
         }
 
         services.AddSingleton<Bound<TOptions>>();
-        services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(new AnnotatedSettings<TOptions>(section));
     }
 
     private sealed class Bound<TOptions>;

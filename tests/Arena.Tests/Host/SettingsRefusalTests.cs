@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Arena.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace Arena.Tests.Host;
+
+/// A broken setting stops the Host at start-up, named by its key, rather than failing the first request that reads it.
+public sealed class SettingsRefusalTests
+{
+    [Theory]
+    [InlineData("Arena:Database:ConnectTimeout", "00:00:00", "Arena:Database:ConnectTimeout must be positive")]
+    [InlineData("Arena:Database:ConnectTimeout", "00:20:00", "Arena:Database:ConnectTimeout must be at most")]
+    [InlineData("Arena:Database:CommandTimeout", "-00:00:01", "Arena:Database:CommandTimeout must be positive")]
+    [InlineData("Arena:Messaging:DrainTimeout", "-00:00:01", "Arena:Messaging:DrainTimeout must not be negative")]
+    [InlineData("Arena:Battles:MinReadingTime", "-00:00:01", "Arena:Battles:MinReadingTime must not be negative")]
+    [InlineData("Arena:Sessions:MaxCompareModels", "5", "Arena:Sessions:MaxCompareModels: The field MaxCompareModels must be between 2 and 4.")]
+    [InlineData("Arena:Limits:StreamsPerUser", "0", "Arena:Limits:StreamsPerUser: ")]
+    public void Startup_BrokenSetting_FailsNamingIt(string key, string value, string expected)
+    {
+        var refusals = Refusals((key, value));
+
+        // The broken setting alone, without the framework's name for the class that holds it.
+        var refusal = Assert.Single(refusals);
+        Assert.Contains(expected, refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain("Options", refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Startup_TwoBrokenSettingsOfOneSection_NamesBoth()
+    {
+        var refusal = Assert.Single(Refusals(("Arena:Database:ConnectTimeout", "00:00:00"), ("Arena:Database:CommandTimeout", "00:00:00")));
+
+        Assert.Contains("Arena:Database:ConnectTimeout must be positive", refusal, StringComparison.Ordinal);
+        Assert.Contains("Arena:Database:CommandTimeout must be positive", refusal, StringComparison.Ordinal);
+    }
+
+    /// What the start-up refused, one message per broken section (the Host aggregates those of several sections).
+    private static List<string> Refusals(params (string Key, string Value)[] broken)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            // Never reached: the Host must refuse before it touches the database.
+            ["ConnectionStrings:Arena"] = "Host=127.0.0.1;Port=1;Database=none",
+            ["Arena:Database:MigrateOnStartup"] = "false",
+            ["Authentication:Schemes:Bearer:ValidIssuer"] = TestTokens.Issuer,
+            ["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience,
+            [TestTokens.KeyIssuerSetting] = TestTokens.Issuer,
+            [TestTokens.KeyValueSetting] = TestTokens.SigningKey,
+        };
+        foreach (var (key, value) in broken)
+        {
+            settings[key] = value;
+        }
+
+        using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseEnvironment("Testing");
+            host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        });
+        var exception = Record.Exception(() => factory.Services);
+
+        return exception switch
+        {
+            OptionsValidationException one => [one.Message],
+            AggregateException many => [.. many.InnerExceptions.Select(e => Assert.IsType<OptionsValidationException>(e).Message)],
+            _ => throw new Xunit.Sdk.XunitException($"The Host started, or failed otherwise: {exception}"),
+        };
+    }
+}
