@@ -59,8 +59,9 @@ public static class ModuleDatabase
         options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", schema))
             .UseSnakeCaseNamingConvention();
 
-    private static string ForRequests(string connectionString, DatabaseOptions settings) =>
-        new NpgsqlConnectionStringBuilder(connectionString)
+    private static string ForRequests(string connectionString, DatabaseOptions settings)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
             Timeout = Seconds(settings.ConnectTimeout),
             CommandTimeout = Seconds(settings.CommandTimeout),
@@ -69,8 +70,14 @@ public static class ModuleDatabase
             // No statement leaves state on a session (no SET, no temporary table; LISTEN holds a connection of its own), so
             // the DISCARD ALL that Npgsql sends on the next use of a pooled connection is a round trip for nothing.
             NoResetOnClose = true,
-            // Each connection prepares the statements it runs most, so they skip parsing and planning; a connection string
-            // that sets its own count keeps it.
-            MaxAutoPrepare = new NpgsqlConnectionStringBuilder(connectionString).MaxAutoPrepare is > 0 and var count ? count : 64,
-        }.ConnectionString;
+        };
+        // Each connection prepares the statements it runs most, so they skip parsing and planning; a connection string
+        // that sets its own count keeps it.
+        if (builder.MaxAutoPrepare <= 0)
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        return builder.ConnectionString;
+    }
 }

@@ -36,19 +36,33 @@ public sealed class SettingsRefusalTests
         Assert.Contains("Arena:Database:CommandTimeout must be positive", refusal, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Startup_ProductionWithoutSigningKeys_FailsNamingTheSetting()
+    {
+        var refusal = Assert.Single(Refusals("Production", withTokens: false));
+
+        Assert.Contains("Authentication:Schemes:Bearer", refusal, StringComparison.Ordinal);
+    }
+
+    private static List<string> Refusals(params (string Key, string Value)[] broken) => Refusals("Testing", withTokens: true, broken);
+
     /// What the start-up refused, one message per broken section (the Host aggregates those of several sections).
-    private static List<string> Refusals(params (string Key, string Value)[] broken)
+    private static List<string> Refusals(string environment, bool withTokens, params (string Key, string Value)[] broken)
     {
         var settings = new Dictionary<string, string?>
         {
             // Never reached: the Host must refuse before it touches the database.
             ["ConnectionStrings:Arena"] = "Host=127.0.0.1;Port=1;Database=none",
             ["Arena:Database:MigrateOnStartup"] = "false",
-            ["Authentication:Schemes:Bearer:ValidIssuer"] = TestTokens.Issuer,
-            ["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience,
-            [TestTokens.KeyIssuerSetting] = TestTokens.Issuer,
-            [TestTokens.KeyValueSetting] = TestTokens.SigningKey,
         };
+        if (withTokens)
+        {
+            settings["Authentication:Schemes:Bearer:ValidIssuer"] = TestTokens.Issuer;
+            settings["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience;
+            settings[TestTokens.KeyIssuerSetting] = TestTokens.Issuer;
+            settings[TestTokens.KeyValueSetting] = TestTokens.SigningKey;
+        }
+
         foreach (var (key, value) in broken)
         {
             settings[key] = value;
@@ -56,7 +70,7 @@ public sealed class SettingsRefusalTests
 
         using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
-            host.UseEnvironment("Testing");
+            host.UseEnvironment(environment);
             host.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
         });
         var exception = Record.Exception(() => factory.Services);
