@@ -1,8 +1,6 @@
-using System.Diagnostics.Metrics;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Providers.Contracts;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Arena.Tests.Modules.Messaging;
@@ -14,22 +12,18 @@ public sealed class PartialDueTests : IDisposable
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
-    private readonly ServiceProvider services;
-    private readonly StreamTelemetry telemetry;
+    private readonly OwnTelemetry telemetry = new();
     private readonly StreamTrace trace;
 
     public PartialDueTests()
     {
-        services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        telemetry = new StreamTelemetry(services.GetRequiredService<IMeterFactory>());
-        trace = new StreamTrace(telemetry, "streaming", CancellationToken.None);
+        trace = telemetry.Trace();
     }
 
     public void Dispose()
     {
         trace.Dispose();
         telemetry.Dispose();
-        services.Dispose();
     }
 
     [Fact]

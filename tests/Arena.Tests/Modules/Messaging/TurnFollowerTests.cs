@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Text;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Features.StreamReply;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Tests.Support;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -24,22 +22,15 @@ public sealed class TurnFollowerTests : IDisposable
     private const string KeepAliveComment = ": keep-alive\n\n";
 
     private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
-    private readonly ServiceProvider services;
-    private readonly StreamTelemetry telemetry;
+    private readonly OwnTelemetry telemetry = new();
     private readonly TurnFollower follower;
 
     public TurnFollowerTests()
     {
-        services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        telemetry = new StreamTelemetry(services.GetRequiredService<IMeterFactory>());
         follower = new TurnFollower(clock, Options.Create(new MessagingOptions { KeepAliveInterval = KeepAlive }));
     }
 
-    public void Dispose()
-    {
-        telemetry.Dispose();
-        services.Dispose();
-    }
+    public void Dispose() => telemetry.Dispose();
 
     [Fact]
     public async Task FollowAsync_SseIdle_SendsOneKeepAliveWhenTheIntervalIsOverAndNotBefore()
@@ -180,7 +171,7 @@ public sealed class TurnFollowerTests : IDisposable
     private LiveTurn NewTurn(StreamProtocol protocol)
     {
         var plan = new ParticipantPlan(Participant.A, "mock", Guid.CreateVersion7(), []);
-        var stream = new OpenedStream(protocol, [plan], new StreamTrace(telemetry, "streaming", CancellationToken.None), Guid.CreateVersion7(), Resumable: false);
+        var stream = new OpenedStream(protocol, [plan], telemetry.Trace(), Guid.CreateVersion7(), Resumable: false);
         var turn = new LiveTurn(stream, 100, TimeSpan.FromMinutes(1), clock);
         turn.Append(new StreamStarted(Participant.A, plan.MessageId, "mock"));
         return turn;

@@ -1,9 +1,7 @@
-using System.Diagnostics.Metrics;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Persistence;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -18,15 +16,12 @@ public sealed class LiveTurnsTests : IAsyncDisposable
     private static readonly TimeSpan Retention = TimeSpan.FromSeconds(30);
 
     private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
-    private readonly ServiceProvider services;
-    private readonly StreamTelemetry telemetry;
+    private readonly OwnTelemetry telemetry = new();
     private readonly NpgsqlDataSource nowhere = NpgsqlDataSource.Create("Host=127.0.0.1;Port=9;Username=nobody");
     private readonly LiveTurns turns;
 
     public LiveTurnsTests()
     {
-        services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        telemetry = new StreamTelemetry(services.GetRequiredService<IMeterFactory>());
         var options = Options.Create(new MessagingOptions { LiveTurnRetention = Retention, ResumeRetention = Retention * 10 });
         var saves = new BackgroundSaves(new MessageRows(nowhere), clock, options, NullLogger<BackgroundSaves>.Instance);
         turns = new LiveTurns(saves, clock, options);
@@ -36,7 +31,6 @@ public sealed class LiveTurnsTests : IAsyncDisposable
     {
         await nowhere.DisposeAsync();
         telemetry.Dispose();
-        await services.DisposeAsync();
     }
 
     public static TheoryData<bool> Stored => [true, false];
@@ -92,5 +86,5 @@ public sealed class LiveTurnsTests : IAsyncDisposable
     }
 
     private OpenedStream Stream(Guid session) =>
-        new(StreamProtocol.Sse, [new ParticipantPlan(Participant.A, "mock", Guid.CreateVersion7(), [])], new StreamTrace(telemetry, "streaming", CancellationToken.None), session, Resumable: true);
+        new(StreamProtocol.Sse, [new ParticipantPlan(Participant.A, "mock", Guid.CreateVersion7(), [])], telemetry.Trace(), session, Resumable: true);
 }
