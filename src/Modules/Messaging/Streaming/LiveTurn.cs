@@ -302,22 +302,21 @@ internal sealed class LiveTurn : IDisposable
         return Count > position || IsEnded ? Task.CompletedTask : waiter.Task;
     }
 
-    /// True when an event past <paramref name="position"/> is published or the turn ended; false after the timeout. For a
-    /// follower on a thread of its own, which it blocks.
-    public bool WaitBeyond(int position, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <see cref="WaitBeyondAsync"/> for a follower on a thread of its own, which it blocks; a cancellation throws.
+    public void WaitBeyond(int position, CancellationToken cancellationToken)
     {
         if (Count > position || IsEnded)
         {
-            return true;
+            return;
         }
 
         var waiter = Signal();
         if (Count > position || IsEnded)
         {
-            return true;
+            return;
         }
 
-        return waiter.Task.Wait(timeout, cancellationToken);
+        waiter.Task.Wait(cancellationToken);
     }
 
     public void Dispose()

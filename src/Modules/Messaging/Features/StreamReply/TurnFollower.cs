@@ -24,7 +24,7 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
     /// thread, which it blocks on every write and wait (the response must allow synchronous IO).
     public bool Follow(HttpContext context, LiveTurn turn, StreamProtocol protocol, CancellationToken cancellationToken, bool stopsOnLeave)
     {
-        var following = FollowAsync(new BlockingOutput(context.Response.Body), turn, protocol, 0, stopsOnLeave, cancellationToken);
+        var following = FollowAsync(new BlockingOutput(context.Response.Body, turn, options.Value.KeepAliveInterval, clock), turn, protocol, 0, stopsOnLeave, cancellationToken);
         // Every wait of the blocking output is over when it returns, so the task is complete.
         return following.GetAwaiter().GetResult();
     }
@@ -94,7 +94,7 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
                     lastSent = clock.GetTimestamp();
                 }
 
-                await output.WaitBeyondAsync(turn, index, keepAlive, cancellationToken);
+                await output.WaitBeyondAsync(turn, index, cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
                 if (turn.Count == index && !turn.IsEnded && clock.GetElapsedTime(lastSent) >= keepAlive && writer.Write(StreamKeepAlive.Instance, body))
                 {
@@ -129,9 +129,9 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
 
         ValueTask FlushAsync(CancellationToken cancellationToken);
 
-        /// Until the turn moved past <paramref name="position"/> or ended, or at the latest about <paramref name="timeout"/>
-        /// (so that the follower can keep an idle connection alive) or the client's leaving.
-        ValueTask WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken);
+        /// Until the turn moved past <paramref name="position"/> or ended, or the next beat (so that the follower can keep
+        /// an idle connection alive), or the client's leaving.
+        ValueTask WaitBeyondAsync(LiveTurn turn, int position, CancellationToken cancellationToken);
 
         ValueTask WaitAsync(Task pending);
     }
@@ -155,7 +155,7 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
 
         public async ValueTask FlushAsync(CancellationToken cancellationToken) => await body.FlushAsync(cancellationToken);
 
-        public ValueTask WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken) => new(turn.WaitBeyondAsync(position));
+        public ValueTask WaitBeyondAsync(LiveTurn turn, int position, CancellationToken cancellationToken) => new(turn.WaitBeyondAsync(position));
 
         public ValueTask WaitAsync(Task pending) => new(pending);
 
@@ -166,10 +166,19 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
         }
     }
 
-    /// The old service's model: synchronous writes and flushes, and waits that block the follower's own thread.
-    private readonly struct BlockingOutput(Stream body) : IFollowerOutput
+    /// The old service's model: synchronous writes and flushes, and waits that block the follower's own thread. It beats
+    /// as <see cref="AsyncOutput"/> does, so that both pipelines keep a connection alive on the same clock and schedule.
+    private readonly struct BlockingOutput : IFollowerOutput
     {
+        private readonly Stream body;
         private readonly ArrayBufferWriter<byte> buffer = new(4096);
+        private readonly ITimer beat;
+
+        public BlockingOutput(Stream body, LiveTurn turn, TimeSpan keepAlive, TimeProvider clock)
+        {
+            this.body = body;
+            beat = clock.CreateTimer(static state => ((LiveTurn)state!).Wake(), turn, keepAlive / 2, keepAlive / 2);
+        }
 
         public IBufferWriter<byte> Buffer => buffer;
 
@@ -181,9 +190,9 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask WaitBeyondAsync(LiveTurn turn, int position, TimeSpan timeout, CancellationToken cancellationToken)
+        public ValueTask WaitBeyondAsync(LiveTurn turn, int position, CancellationToken cancellationToken)
         {
-            turn.WaitBeyond(position, timeout, cancellationToken);
+            turn.WaitBeyond(position, cancellationToken);
             return ValueTask.CompletedTask;
         }
 
@@ -193,8 +202,6 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
             return ValueTask.CompletedTask;
         }
 
-        public void Dispose()
-        {
-        }
+        public void Dispose() => beat.Dispose();
     }
 }

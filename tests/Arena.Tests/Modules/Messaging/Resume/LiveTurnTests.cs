@@ -1,7 +1,5 @@
-using System.Diagnostics.Metrics;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Streaming;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Arena.Tests.Modules.Messaging.Resume;
@@ -14,20 +12,9 @@ public sealed class LiveTurnTests : IDisposable
     private static readonly TimeSpan Grace = TimeSpan.FromMinutes(1);
 
     private readonly FakeTimeProvider clock = new();
-    private readonly ServiceProvider services;
-    private readonly StreamTelemetry telemetry;
+    private readonly OwnTelemetry telemetry = new();
 
-    public LiveTurnTests()
-    {
-        services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        telemetry = new StreamTelemetry(services.GetRequiredService<IMeterFactory>());
-    }
-
-    public void Dispose()
-    {
-        telemetry.Dispose();
-        services.Dispose();
-    }
+    public void Dispose() => telemetry.Dispose();
 
     [Fact]
     public void Append_ThousandsOfEvents_EachReadsBackAtItsPosition()
@@ -233,7 +220,7 @@ public sealed class LiveTurnTests : IDisposable
     private LiveTurn NewTurn(int limit, bool resumable = true)
     {
         var plan = new ParticipantPlan(Participant.A, "mock", Guid.CreateVersion7(), []);
-        var stream = new OpenedStream(StreamProtocol.Sse, [plan], new StreamTrace(telemetry, "streaming", CancellationToken.None), Guid.CreateVersion7(), resumable);
+        var stream = new OpenedStream(StreamProtocol.Sse, [plan], telemetry.Trace(), Guid.CreateVersion7(), resumable);
         return new LiveTurn(stream, limit, Grace, clock);
     }
 }
