@@ -23,6 +23,7 @@ public static class VotesModule
         builder.Services.AddSettings<LeaderboardOptions, LeaderboardOptionsValidator>(LeaderboardOptions.SectionName);
         builder.Services.AddSingleton<JudgeHash>();
         builder.Services.AddSingleton<LeaderboardSignal>();
+        builder.Services.AddSingleton<LeaderboardTelemetry>();
         builder.Services.AddHostedService<LeaderboardRefresher>();
         return builder;
     }

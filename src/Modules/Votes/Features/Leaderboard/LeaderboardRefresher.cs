@@ -21,6 +21,7 @@ namespace Arena.Modules.Votes.Features.Leaderboard;
 internal sealed partial class LeaderboardRefresher(
     IServiceScopeFactory scopes,
     LeaderboardSignal signal,
+    LeaderboardTelemetry telemetry,
     IOptions<LeaderboardOptions> options,
     TimeProvider clock,
     ILogger<LeaderboardRefresher> logger) : BackgroundService
@@ -128,8 +129,9 @@ internal sealed partial class LeaderboardRefresher(
                 return;
             }
 
+            var key = LeaderboardKey.Parse(snapshot.Key);
             var computing = clock.GetTimestamp();
-            var document = await ComputeAsync(db, mediator, LeaderboardKey.Parse(snapshot.Key), cancellationToken);
+            var document = await ComputeAsync(db, mediator, key, cancellationToken);
             snapshot.Body = JsonSerializer.Serialize(document, LeaderboardDocument.Json);
             snapshot.ComputedAt = document.ComputedAt;
             snapshot.IncludesVotesUntil = newest;
@@ -143,7 +145,9 @@ internal sealed partial class LeaderboardRefresher(
                 db.Entry(snapshot).State = EntityState.Detached;
             }
 
-            signal.Computed(clock.GetElapsedTime(computing));
+            var duration = clock.GetElapsedTime(computing);
+            signal.Computed(duration);
+            telemetry.Refreshed(key, duration);
         }
     }
 
