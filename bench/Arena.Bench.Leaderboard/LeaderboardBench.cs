@@ -162,21 +162,12 @@ internal sealed class LeaderboardBench(LeaderboardBenchOptions options, TextWrit
 
     private Task<ServerProcess> StartHostAsync(string name)
     {
-        var environment = new Dictionary<string, string>
+        var environment = token.HostEnvironment(database.AppConnectionString, new Dictionary<string, string>
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            // As the load harness sets it for the Host it starts: no thread-pool spinning on cores the bench shares.
-            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
-            ["ConnectionStrings__Arena"] = database.AppConnectionString,
-            ["Authentication__Schemes__Bearer__ValidIssuer"] = BenchToken.Issuer,
-            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = BenchToken.Audience,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = BenchToken.Issuer,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = token.KeyBase64,
-            ["Logging__LogLevel__Default"] = "Warning",
             // One whole round, at the start; after it the refresher computes only the boards the bench asks for.
             ["Arena__Leaderboard__RefreshInterval"] = "1.00:00:00",
             ["Arena__Leaderboard__MaxSinceSnapshots"] = Math.Max(16, 2 * options.Repeats).ToString(CultureInfo.InvariantCulture),
-        };
+        });
         var dll = Path.Combine(options.RepoRoot, "src", "Host", "bin", "Release", "net10.0", "Arena.Host.dll");
         return ServerProcess.StartAsync($"arena-leaderboard-{name}", dll, [], environment, Path.Combine(options.RepoRoot, options.LogDirectory), "/health/ready");
     }

@@ -304,18 +304,8 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
 
     private Task<ServerProcess> StartArenaAsync(string name, ServerProcess upstream, Dictionary<string, string> extra)
     {
-        var environment = new Dictionary<string, string>
+        var environment = token.HostEnvironment(database.AppConnectionString, new Dictionary<string, string>
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            // The same thread-pool setting as every other process of the bench (bench/Directory.Build.props): a knob for
-            // a box the load generator shares, so it is the bench's to set, not the Host's to ship.
-            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
-            ["ConnectionStrings__Arena"] = database.AppConnectionString,
-            ["Authentication__Schemes__Bearer__ValidIssuer"] = BenchToken.Issuer,
-            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = BenchToken.Audience,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = BenchToken.Issuer,
-            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = token.KeyBase64,
-            ["Logging__LogLevel__Default"] = "Warning",
             ["Arena__Providers__bench__Kind"] = "openai",
             ["Arena__Providers__bench__BaseUrl"] = new Uri(upstream.Address, "/v1").ToString(),
             ["Arena__Providers__bench__ApiKey"] = "sk-bench-not-a-secret",
@@ -325,11 +315,7 @@ internal sealed partial class BenchRunner(BenchOptions options, TextWriter conso
             ["Arena__Models__bench_b__Provider"] = "bench",
             ["Arena__Models__bench_b__ProviderModel"] = "bench-b",
             ["Arena__Models__bench_b__DisplayName"] = "Bench B",
-        };
-        foreach (var (key, value) in extra)
-        {
-            environment[key] = value;
-        }
+        }.Concat(extra));
 
         return ServerProcess.StartAsync($"arena-{name}", Bin("src/Host", "Arena.Host.dll"), [], environment, Logs, "/health/ready");
     }

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Arena.Bench;
 
-/// A signing key the harness hands to the Arena it starts, and an HS256 bearer token signed with it.
+/// A signing key the harness hands to the Arena it starts, the settings that go with it, and an HS256 bearer token signed with it.
 internal sealed class BenchToken
 {
     public const string Issuer = "arena-bench";
@@ -13,6 +13,31 @@ internal sealed class BenchToken
     private readonly byte[] key = RandomNumberGenerator.GetBytes(32);
 
     public string KeyBase64 => Convert.ToBase64String(key);
+
+    /// What every harness hands the Host it starts (production mode, the bench's database, this key, quiet logs), with
+    /// the harness's own settings on top.
+    public Dictionary<string, string> HostEnvironment(string connectionString, IEnumerable<KeyValuePair<string, string>> settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The same thread-pool setting as every other process of the bench (bench/Directory.Build.props): a knob for
+            // a box the load generator shares, so it is the bench's to set, not the Host's to ship.
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+            ["ConnectionStrings__Arena"] = connectionString,
+            ["Authentication__Schemes__Bearer__ValidIssuer"] = Issuer,
+            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = Audience,
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = Issuer,
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = KeyBase64,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
 
     public string For(string subject)
     {
