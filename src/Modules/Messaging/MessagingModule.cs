@@ -47,6 +47,7 @@ public static class MessagingModule
         builder.Services.AddSingleton<OwnerStreams>();
         builder.Services.AddSingleton<TurnFollower>();
         builder.Services.AddScoped<TurnForwarder>();
+        builder.Services.AddScoped<TurnResume>();
         builder.Services.AddSingleton<TurnStops>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TurnStops>());
         return builder;

@@ -73,7 +73,7 @@ public sealed class PageProbe : IAsyncDisposable
     /// Announces a request the test breaks on purpose (a reload during a stream, a cut connection), by its path.
     public void ExpectBroken(string path) => expectedBreaks[path] = 0;
 
-    public void AssertNoProblems() => Assert.Empty(problems);
+    public void AssertNoProblems() => Assert.True(problems.IsEmpty, string.Join(" | ", problems));
 
     public async Task<string> ScreenshotAsync(string name)
     {

@@ -31,7 +31,7 @@ public sealed class KeepAliveTests(KeepAliveMessagingApp app) : IClassFixture<Ke
 
         // The slow model's first chunk comes after 1.5 s, well past the 0.4 s keep-alive.
         Assert.Equal(pipeline, Assert.Single(response.Headers.GetValues("X-Arena-Pipeline")));
-        Assert.Equal("event: start", lines[1]);
+        Assert.Equal(["retry: 1000", "", "id: 1", "event: start"], lines[..4]);
         Assert.Contains(": keep-alive", lines);
     }
 

@@ -58,6 +58,7 @@ public sealed partial class ScriptedWireFormatTests : IClassFixture<UpstreamMess
         // Only the message id and the two timings vary from run to run; they are checked against the stored row.
         var normalized = Timings().Replace(body.Replace(reply.GetProperty("id").GetGuid().ToString(), "MESSAGE-ID", StringComparison.Ordinal), "\"ttft_ms\":T,\"duration_ms\":D");
         Assert.Equal(
+            "retry: 1000\n\n" +
             "id: 1\nevent: start\ndata: {\"participant\":\"a\",\"message_id\":\"MESSAGE-ID\",\"model\":\"upstream-model\"}\n\n" +
             "id: 2\nevent: delta\ndata: {\"participant\":\"a\",\"content\":\"Hel\"}\n\n" +
             "id: 3\nevent: delta\ndata: {\"participant\":\"a\",\"content\":\"lo \\\"wörld\\\"\\n\"}\n\n" +

@@ -65,7 +65,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
         var metadata = reply.GetProperty("metadata");
         var usage = metadata.GetProperty("usage");
         var id = 1;
-        var expected = new StringBuilder();
+        var expected = new StringBuilder("retry: 1000\n\n");
         expected.Append($"id: {id++}\nevent: start\ndata: {{\"participant\":\"a\",\"message_id\":\"{reply.GetProperty("id").GetGuid()}\",\"model\":\"fast-model\"}}\n\n");
         foreach (var chunk in MockChunks(MessagingApp.Fast, TrickyPrompt))
         {
@@ -92,7 +92,7 @@ public sealed class StreamReplyTests(MessagingApp app) : IClassFixture<Messaging
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("streaming", Assert.Single(response.Headers.GetValues("X-Arena-Pipeline")));
-            Assert.StartsWith("id: 1\nevent: start\n", body, StringComparison.Ordinal);
+            Assert.StartsWith("retry: 1000\n\nid: 1\nevent: start\n", body, StringComparison.Ordinal);
             Assert.EndsWith("event: done\ndata: {}\n\n", body, StringComparison.Ordinal);
         }
     }

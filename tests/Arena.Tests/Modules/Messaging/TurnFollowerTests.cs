@@ -37,7 +37,7 @@ public sealed class TurnFollowerTests : IDisposable
     {
         using var turn = NewTurn(StreamProtocol.Sse);
         var (body, pump, following) = FollowOnPump(turn, StreamProtocol.Sse);
-        Assert.StartsWith("id: 1\nevent: start\n", body.Text, StringComparison.Ordinal);
+        Assert.StartsWith("retry: 1000\n\nid: 1\nevent: start\n", body.Text, StringComparison.Ordinal);
 
         // The beat at half the interval wakes the follower, which finds the connection quiet for too short a time.
         clock.Advance(KeepAlive - TimeSpan.FromTicks(1));
@@ -121,7 +121,7 @@ public sealed class TurnFollowerTests : IDisposable
 
         End(turn);
         Assert.True(await following);
-        Assert.StartsWith("id: 1\nevent: start\n", sent, StringComparison.Ordinal);
+        Assert.StartsWith("retry: 1000\n\nid: 1\nevent: start\n", sent, StringComparison.Ordinal);
         Assert.Matches("\nevent: done\ndata: \\{\\}\n\n$", body.Text);
     }
 

@@ -246,7 +246,7 @@ public sealed class ProviderLayoutWireTests : IClassFixture<LayoutWireApp>
     }
 
     private static List<(string Event, string Data)> Events(string body) => body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
-        .Where(e => !e.StartsWith(':'))
+        .Where(e => !e.StartsWith(':') && !e.StartsWith("retry:", StringComparison.Ordinal))
         .Select(e => e.Split('\n'))
         .Select(lines => (Event: lines[1]["event: ".Length..], Data: lines[2]["data: ".Length..]))
         .ToList();

@@ -79,7 +79,7 @@ public sealed class ProviderWireTests : IClassFixture<UpstreamMessagingApp>
         var (_, body) = await MessagingApp.StreamAsync(client, session, "weather?", protocol: "sse", pipeline: pipeline);
 
         var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
-            .Where(e => !e.StartsWith(':'))
+            .Where(e => !e.StartsWith(':') && !e.StartsWith("retry:", StringComparison.Ordinal))
             .Select(e => e.Split('\n'))
             .Select(lines => (Event: lines[1]["event: ".Length..], Data: lines[2]["data: ".Length..]))
             .ToList();

@@ -29,6 +29,28 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
         return following.GetAwaiter().GetResult();
     }
 
+    /// The position of an ended turn's final event in <paramref name="protocol"/>: the id of <c>done</c> in <c>sse</c>,
+    /// the number of lines in <c>data</c> (which sends no end of its own). A client already there has the whole turn.
+    public static long FinalPosition(LiveTurn turn, StreamProtocol protocol)
+    {
+        if (protocol == StreamProtocol.Sse)
+        {
+            return turn.DoneId;
+        }
+
+        var writer = StreamWireWriter.For(protocol);
+        long lines = 0;
+        for (var i = 0; i < turn.Count; i++)
+        {
+            if (writer.Sends(turn[i]))
+            {
+                lines++;
+            }
+        }
+
+        return lines;
+    }
+
     private async Task<bool> FollowAsync<TOutput>(TOutput output, LiveTurn turn, StreamProtocol protocol, long after, bool stopsOnLeave, CancellationToken cancellationToken)
         where TOutput : IFollowerOutput
     {
@@ -40,6 +62,7 @@ internal sealed class TurnFollower(TimeProvider clock, IOptions<MessagingOptions
         turn.Attach();
         try
         {
+            writer.WriteOpening(body);
             var index = 0;
             long position = 0;
             var started = false;

@@ -32,6 +32,9 @@ internal abstract class StreamWireWriter
     {
     }
 
+    /// Writes what opens every response, before its first event; false when this protocol sends nothing.
+    public virtual bool WriteOpening(IBufferWriter<byte> output) => false;
+
     /// Writes what closes the response after the last event; false when this protocol sends nothing.
     public abstract bool WriteEnd(IBufferWriter<byte> output);
 

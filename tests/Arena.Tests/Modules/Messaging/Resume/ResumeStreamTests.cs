@@ -119,13 +119,15 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         Assert.Equal(turn, (string[])[.. live, .. tail]);
         var middle = turn.Length / 2;
         Assert.Equal(turn[middle..], await DataLinesAsync(client, session, middle));
-        Assert.Empty(await DataLinesAsync(client, session, turn.Length));
+        Assert.Equal([turn[^1]], await DataLinesAsync(client, session, turn.Length - 1));
+        await AssertAtEndAsync(client, session, turn.Length);
 
         // The stored rows, at a Host that never held the turn, count the same lines.
         using var second = app.AtSecond("resume-data-thinking");
         Assert.Equal(turn, await DataLinesAsync(second, session, 0));
         Assert.Equal(turn[middle..], await DataLinesAsync(second, session, middle));
-        Assert.Empty(await DataLinesAsync(second, session, turn.Length));
+        Assert.Equal([turn[^1]], await DataLinesAsync(second, session, turn.Length - 1));
+        await AssertAtEndAsync(second, session, turn.Length);
     }
 
     [Fact]
@@ -208,7 +210,8 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         var follower = other.GetStringAsync($"/api/sessions/{session}/stream");
         var rest = await startedReader.ReadToEndAsync();
 
-        Assert.Equal(firstEvent!.Raw + rest, await follower);
+        // Each response opens with its own retry field; the events are the same bytes.
+        Assert.Equal("retry: 1000\n\n" + firstEvent!.Raw + rest, await follower);
         await AssertWholeTurnAsync(client, session, await SseEvent.ReadAllAsync(new StreamReader(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await follower)))));
     }
 
@@ -387,6 +390,16 @@ public sealed class ResumeStreamTests : IClassFixture<ResumeApp>
         using var response = await client.GetAsync($"/api/sessions/{session}/stream?protocol=data&last_event_id={after}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return Lines(await response.Content.ReadAsStringAsync());
+    }
+
+    /// A client that has the last line is told the turn is over, past it too: 204, as an EventSource needs to stop.
+    private static async Task AssertAtEndAsync(HttpClient client, Guid session, int lines)
+    {
+        foreach (var after in new[] { lines, lines + 5 })
+        {
+            using var response = await client.GetAsync($"/api/sessions/{session}/stream?protocol=data&last_event_id={after}");
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        }
     }
 
     private static string[] Lines(string body) => body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
