@@ -4,14 +4,15 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace Arena.Host.Gateway;
 
-/// A request forwarded to another instance carries what that instance answers from, the client's credentials and
-/// position, and the marker that stops it forwarding on, on the client's own path and query (where an EventSource puts
-/// its token). The base implementation would copy every other header of the client's as well, the marker included.
+/// A request forwarded to another instance carries what that instance answers from (the client's credentials, position,
+/// protocol and, for a retried start, its idempotency key and body) and the marker that stops it forwarding on, on the
+/// client's own path and query (where an EventSource puts its token). The base implementation would copy every other
+/// header of the client's as well, the marker included.
 internal sealed class InstanceForwardTransformer : HttpTransformer
 {
     public static readonly InstanceForwardTransformer Instance = new();
 
-    private static readonly string[] ForwardedHeaders = ["Authorization", "Last-Event-ID"];
+    private static readonly string[] ForwardedHeaders = ["Authorization", "Last-Event-ID", "X-Arena-Protocol", "Idempotency-Key"];
 
     private InstanceForwardTransformer()
     {

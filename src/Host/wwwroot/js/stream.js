@@ -6,6 +6,17 @@ const runningKey = 'arena.runningTurn';
 // How often in a row a dropped connection is picked up again before the columns say it broke off.
 const reconnects = 3;
 
+// A page being unloaded (a reload, a link) loses its streams. It must neither reconnect (Firefox lets such a request
+// run to the end of the turn and holds the next page's resume of the same URL behind it) nor forget the running turn,
+// which the next page picks up.
+let unloading = false;
+addEventListener('pagehide', () => {
+  unloading = true;
+});
+addEventListener('pageshow', () => {
+  unloading = false;
+});
+
 // The turn this tab is streaming: its session and the id of the last event shown, kept in sessionStorage so that a
 // reload knows which turn to pick up. Null when none.
 export function runningTurn() {
@@ -28,11 +39,14 @@ export function forgetRunningTurn(sessionId) {
 // Refusals before the first byte (404, 409, 413, …) throw an ApiError.
 export async function streamTurn(sessionId, prompt, turn, signal) {
   turn.begin();
-  let response = await sendTurn(sessionId, prompt, true, signal);
+  // One key per turn: a start sent again with it (by the browser, a proxy or this page) follows the turn it started
+  // instead of starting a second one.
+  const key = crypto.randomUUID();
+  let response = await sendTurn(sessionId, prompt, true, key, signal);
   if (response.status === 400 && await refusesResumable(response)) {
-    // The gateway sent the turn to the legacy pipeline, which runs no resumable turn (and stored nothing): send it
-    // as an ordinary one. Stop still works; leaving the page then ends the turn.
-    response = await sendTurn(sessionId, prompt, false, signal);
+    // The gateway sent the turn to the legacy pipeline, which runs no resumable turn (and stored nothing, so the key
+    // is still unused): send it as an ordinary one. Stop still works; leaving the page then ends the turn.
+    response = await sendTurn(sessionId, prompt, false, key, signal);
   }
   if (!response.ok) {
     throw await errorFrom(response, { notFound: gone });
@@ -40,11 +54,12 @@ export async function streamTurn(sessionId, prompt, turn, signal) {
   await follow(sessionId, response, turn, signal);
 }
 
-function sendTurn(sessionId, prompt, resumable, signal) {
+function sendTurn(sessionId, prompt, resumable, key, signal) {
   return send('/api/messages/stream/?protocol=sse', {
     method: 'POST',
-    headers: authorizedHeaders({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
+    headers: authorizedHeaders({ 'Content-Type': 'application/json', Accept: 'text/event-stream', 'Idempotency-Key': key }),
     body: JSON.stringify({ session_id: sessionId, messages: [{ role: 'user', content: prompt }], resumable }),
+    cache: 'no-store',
     signal,
   });
 }
@@ -79,6 +94,9 @@ async function follow(sessionId, response, turn, signal) {
     if (await feed(sessionId, response, turn)) {
       break;
     }
+    if (unloading) {
+      return;
+    }
     if (attempt === reconnects || signal?.aborted) {
       break;
     }
@@ -103,7 +121,7 @@ async function openResume(sessionId, lastEventId, signal) {
   if (lastEventId !== null) {
     headers['Last-Event-ID'] = lastEventId;
   }
-  const response = await send(`/api/sessions/${sessionId}/stream`, { headers, signal });
+  const response = await send(`/api/sessions/${sessionId}/stream`, { headers, cache: 'no-store', signal });
   if (!response.ok) {
     throw await errorFrom(response, { notFound: gone });
   }
@@ -129,6 +147,14 @@ async function feed(sessionId, response, turn) {
     }
     turn.apply(next.value);
     if (next.value.event === 'done') {
+      // Read to the end (the server closes right after done): a stream the page stops reading is aborted, not ended.
+      try {
+        for await (const _ of events) {
+          // Nothing follows done.
+        }
+      } catch {
+        // The turn is whole already: a cut after done loses nothing.
+      }
       return true;
     }
     remember(sessionId, turn.lastEventId);

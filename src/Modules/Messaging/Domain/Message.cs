@@ -31,6 +31,8 @@ internal sealed class Message
 {
     public const string OneStreamPerSessionIndex = "ix_messages_one_stream_per_participant";
 
+    public const string IdempotencyKeyIndex = "ix_messages_idempotency_key";
+
     public Guid Id { get; init; }
 
     public Guid SessionId { get; init; }
@@ -64,6 +66,12 @@ internal sealed class Message
     /// Serialized <see cref="ReplyPositions"/>, stored as json text when the turn ends, so that a resume served from this row
     /// continues exactly after the position a client had.
     public string? StreamPositions { get; set; }
+
+    /// On a user message: the <c>Idempotency-Key</c> its start was sent with, unique in the session, so that a retried
+    /// start finds the turn it already started; and the fingerprint of what it asked for (see <c>TurnAdmission</c>).
+    public string? IdempotencyKey { get; init; }
+
+    public string? RequestHash { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
 

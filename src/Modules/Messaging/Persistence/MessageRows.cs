@@ -26,10 +26,19 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
         /// The session was deleted: an instance that still remembered it admitted the request.
         SessionDeleted,
+
+        /// The session already holds a turn started with the request's idempotency key (<see cref="TurnStart.Repeat"/>).
+        Repeated,
     }
 
+    /// A start's idempotency key and the fingerprint of what it asked for.
+    internal sealed record StartKey(string Key, string RequestHash);
+
+    /// The turn an idempotency key already started: whether it asked for the same, and whether it is the session's last turn.
+    internal sealed record RepeatedStart(bool SameRequest, bool IsLatest);
+
     /// The history when the turn started; otherwise why not, and for a limit how long until a retry can succeed.
-    internal sealed record TurnStart(List<HistoryEntry>? History, TurnRefusal Refusal, TimeSpan RetryAfter);
+    internal sealed record TurnStart(List<HistoryEntry>? History, TurnRefusal Refusal, TimeSpan RetryAfter, RepeatedStart? Repeat = null);
 
     // The history is read before the insert in the same batch, so the new turn's rows never show up in it.
     private const string HistorySql =
@@ -37,22 +46,29 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         "WHERE session_id = $1 AND (role = 'user' OR status = 'success') ORDER BY created_at, role = 'assistant'";
 
     // One statement for the user message and every placeholder: unnest keeps the text the same for one or two replies.
-    // Nothing is inserted for a deleted session; the session lock taken before it orders this check against the delete.
+    // Nothing is inserted for a deleted session, nor for a start whose idempotency key ($10) the session already holds;
+    // the session lock taken before it orders this check against the delete.
     private const string StartSql =
-        "WITH allowed AS (SELECT " + NotDeletedSql + " AS ok) " +
-        "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at, owner_id) " +
-        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9 FROM allowed WHERE ok " +
-        "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4, $9 " +
-        "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant) CROSS JOIN allowed WHERE ok";
+        "WITH allowed AS (SELECT " + NotDeletedSql + " AND " + KeyUnusedSql + " AS ok) " + InsertTurnSql;
 
     // The same, but nothing is inserted either when the sender is at a per-user limit; the owner lock below makes count
     // and insert one step.
     private const string LimitedStartSql =
-        "WITH allowed AS (SELECT " + NotDeletedSql + " AND " + RunningTurnsSql + " < $10 AND " + RecentRequestsSql + " < $11 AS ok) " +
-        "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at, owner_id) " +
-        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9 FROM allowed WHERE ok " +
-        "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4, $9 " +
+        "WITH allowed AS (SELECT " + NotDeletedSql + " AND " + KeyUnusedSql + " AND " + RunningTurnsSql + " < $12 AND " + RecentRequestsSql + " < $13 AS ok) " + InsertTurnSql;
+
+    private const string InsertTurnSql =
+        "INSERT INTO messaging.messages (id, session_id, role, content, parent_id, model, participant, status, stream_host_id, created_at, updated_at, owner_id, idempotency_key, request_hash) " +
+        "SELECT $1, $2, 'user', $3, NULL, NULL, NULL, 'success', NULL, $4, $4, $9, $10, $11 FROM allowed WHERE ok " +
+        "UNION ALL SELECT p.id, $2, 'assistant', '', $1, p.model, p.participant, 'streaming', $5, $4, $4, $9, NULL, NULL " +
         "FROM unnest($6::uuid[], $7::text[], $8::text[]) AS p(id, model, participant) CROSS JOIN allowed WHERE ok";
+
+    // Without a key ($10 null) nothing matches.
+    private const string KeyUnusedSql = "NOT EXISTS (SELECT 1 FROM messaging.messages WHERE session_id = $2 AND idempotency_key = $10)";
+
+    // The turn a key started, if the session holds one: what its start was asked, and whether it is still the session's last.
+    private const string RepeatSql =
+        "SELECT m.request_hash, m.id = (SELECT id FROM messaging.messages WHERE session_id = $1 AND role = 'user' ORDER BY created_at DESC LIMIT 1) " +
+        "FROM messaging.messages m WHERE m.session_id = $1 AND m.idempotency_key = $2";
 
     // The sender's running turns (each has a participant a) and requests in the minute before $4.
     private const string RunningTurnsSql = "(SELECT count(*) FROM messaging.messages WHERE owner_id = $9 AND status = 'streaming' AND participant = 'a')";
@@ -113,7 +129,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
     /// Loads the session's history and inserts the new turn in one round trip, unless a stream already runs on the
     /// session (the one-stream-per-session index refuses the placeholders) or the sender is at one of their limits
     /// (counted over every instance's rows); then nothing is inserted and the start says why.
-    public async Task<TurnStart> StartTurnAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<Placeholder> replies, Guid hostId, DateTimeOffset now, OwnerLimits limits, CancellationToken cancellationToken)
+    public async Task<TurnStart> StartTurnAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<Placeholder> replies, Guid hostId, DateTimeOffset now, OwnerLimits limits, StartKey? key, CancellationToken cancellationToken)
     {
         await using var batch = database.CreateBatch();
         if (limits.Enforced)
@@ -130,6 +146,11 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         var deleted = new NpgsqlBatchCommand(DeletedSql);
         deleted.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
         batch.BatchCommands.Add(deleted);
+
+        if (key is not null)
+        {
+            batch.BatchCommands.Add(Repeat(sessionId, key));
+        }
 
         if (limits.Enforced)
         {
@@ -154,6 +175,8 @@ internal sealed class MessageRows(NpgsqlDataSource database)
         start.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. replies.Select(r => r.Model)] });
         start.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. replies.Select(r => WireNames.Of(r.Participant))] });
         start.Parameters.Add(new NpgsqlParameter<string> { TypedValue = limits.OwnerId });
+        start.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = key?.Key, NpgsqlDbType = NpgsqlDbType.Text });
+        start.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = key?.RequestHash, NpgsqlDbType = NpgsqlDbType.Text });
         if (limits.Enforced)
         {
             start.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limits.RunningTurns });
@@ -167,6 +190,7 @@ internal sealed class MessageRows(NpgsqlDataSource database)
             long running = 0, recent = 0;
             var busy = false;
             bool sessionDeleted;
+            RepeatedStart? repeat = null;
             DateTimeOffset? oldestRecent = null;
             var entries = new List<HistoryEntry>();
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
@@ -181,6 +205,12 @@ internal sealed class MessageRows(NpgsqlDataSource database)
                 await reader.ReadAsync(cancellationToken);
                 sessionDeleted = reader.GetBoolean(0);
                 await reader.NextResultAsync(cancellationToken);
+                if (key is not null)
+                {
+                    repeat = await ReadRepeatAsync(reader, key, cancellationToken);
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
                 if (limits.Enforced)
                 {
                     await reader.ReadAsync(cancellationToken);
@@ -208,6 +238,12 @@ internal sealed class MessageRows(NpgsqlDataSource database)
                 return new TurnStart(null, TurnRefusal.SessionDeleted, TimeSpan.Zero);
             }
 
+            // Before busy: a retried start arrives while its own turn still runs.
+            if (repeat is not null)
+            {
+                return new TurnStart(null, TurnRefusal.Repeated, TimeSpan.Zero, repeat);
+            }
+
             if (busy)
             {
                 return new TurnStart(null, TurnRefusal.SessionBusy, TimeSpan.Zero);
@@ -226,11 +262,38 @@ internal sealed class MessageRows(NpgsqlDataSource database)
 
             return new TurnStart(entries, TurnRefusal.None, TimeSpan.Zero);
         }
-        catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Message.OneStreamPerSessionIndex })
+        catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: Message.OneStreamPerSessionIndex or Message.IdempotencyKeyIndex })
         {
+            // Two starts raced: the other one's turn may be this one's own, sent twice at once.
+            if (key is not null && await FindRepeatAsync(sessionId, key, cancellationToken) is { } repeat)
+            {
+                return new TurnStart(null, TurnRefusal.Repeated, TimeSpan.Zero, repeat);
+            }
+
             return new TurnStart(null, TurnRefusal.SessionBusy, TimeSpan.Zero);
         }
     }
+
+    private async Task<RepeatedStart?> FindRepeatAsync(Guid sessionId, StartKey key, CancellationToken cancellationToken)
+    {
+        await using var batch = database.CreateBatch();
+        batch.BatchCommands.Add(Repeat(sessionId, key));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadRepeatAsync(reader, key, cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand Repeat(Guid sessionId, StartKey key)
+    {
+        var command = new NpgsqlBatchCommand(RepeatSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = sessionId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.Key });
+        return command;
+    }
+
+    private static async Task<RepeatedStart?> ReadRepeatAsync(NpgsqlDataReader reader, StartKey key, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken)
+            ? new RepeatedStart(!reader.IsDBNull(0) && reader.GetString(0) == key.RequestHash, reader.GetBoolean(1))
+            : null;
 
     public async Task FinishAsync(FinalWrite end, CancellationToken cancellationToken)
     {

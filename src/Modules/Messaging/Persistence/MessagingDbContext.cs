@@ -57,6 +57,12 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.HasIndex(m => new { m.OwnerId, m.CreatedAt }).HasFilter("role = 'user'").HasDatabaseName("ix_messages_requests_by_owner");
         // The "one stream at a time per session" rule lives in the database so that it holds across requests and instances:
         // a second start fails on insert. The stream-host sweep releases rows a dead process left behind.
+        message.Property(m => m.IdempotencyKey).HasMaxLength(255);
+        message.Property(m => m.RequestHash).HasMaxLength(64);
+        message.HasIndex(m => new { m.SessionId, m.IdempotencyKey })
+            .IsUnique()
+            .HasFilter("idempotency_key IS NOT NULL")
+            .HasDatabaseName(Message.IdempotencyKeyIndex);
         message.HasIndex(m => new { m.SessionId, m.Participant })
             .IsUnique()
             .HasFilter("status = 'streaming'")

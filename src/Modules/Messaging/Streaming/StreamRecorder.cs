@@ -9,8 +9,8 @@ internal sealed class StreamRecorder(MessageRows rows, StreamHostLease host, Fin
 {
     /// Inserts the user message and the streaming placeholders, and returns the session's earlier user messages and
     /// successful replies (oldest first) read in the same round trip; or, with nothing inserted, why the turn cannot start.
-    public Task<MessageRows.TurnStart> TryStartAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<MessageRows.Placeholder> replies, MessageRows.OwnerLimits limits, CancellationToken cancellationToken) =>
-        rows.StartTurnAsync(sessionId, userMessageId, content, replies, host.Id, Now(), limits, cancellationToken);
+    public Task<MessageRows.TurnStart> TryStartAsync(Guid sessionId, Guid userMessageId, string content, IReadOnlyList<MessageRows.Placeholder> replies, MessageRows.OwnerLimits limits, MessageRows.StartKey? key, CancellationToken cancellationToken) =>
+        rows.StartTurnAsync(sessionId, userMessageId, content, replies, host.Id, Now(), limits, key, cancellationToken);
 
     /// Removes a turn that was inserted but never started: nothing of it was sent or acknowledged.
     public Task WithdrawAsync(Guid userMessageId, IReadOnlyList<MessageRows.Placeholder> replies, CancellationToken cancellationToken) =>

@@ -55,9 +55,13 @@ internal sealed class StreamTrace : IDisposable
         StatusCodes.Status404NotFound => "not_found",
         StatusCodes.Status409Conflict => "conflict",
         StatusCodes.Status413PayloadTooLarge => "too_large",
+        StatusCodes.Status422UnprocessableEntity => "bad_request",
         StatusCodes.Status503ServiceUnavailable => "busy",
         _ => "error",
     });
+
+    /// A retried start (its <c>Idempotency-Key</c> already started the session's turn) answered by that turn.
+    public void Repeated() => Count("repeated");
 
     public void Opened()
     {

@@ -18,6 +18,20 @@ internal static class StreamProblems
     public static IResult TooManyOpen(HttpContext context) =>
         TooMany(context, TimeSpan.FromSeconds(1), "You have as many streams open as one user may; nothing was stored. Send the message when one of them ends.");
 
+    /// A key names one request: the same key with another body is a client's mistake, never a retry.
+    public static IResult KeyReused() => TypedResults.Problem(
+        statusCode: StatusCodes.Status422UnprocessableEntity,
+        title: "The Idempotency-Key was already used with a different body.",
+        detail: "A retry sends the same body with the same key; a new message needs a new key. Nothing was stored.",
+        extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [TurnKeys.Header] = ["Already used in this session for another message."] } });
+
+    /// The turn a key started can no longer be followed: a later turn replaced it, or it ended beyond the resume window.
+    public static IResult KeySpent() => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict,
+        title: "The Idempotency-Key was already used for a turn that can no longer be resumed.",
+        detail: "That message was stored and answered; list the session's messages to read it, or send a new message with a new key.",
+        extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [TurnKeys.Header] = ["Already used in this session."] } });
+
     /// The same answer as the Host's per-minute limiter gives.
     public static IResult TooMany(HttpContext context, TimeSpan retryAfter, string detail)
     {

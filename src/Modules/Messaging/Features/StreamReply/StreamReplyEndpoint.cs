@@ -23,6 +23,12 @@ internal static class StreamReplyEndpoint
         var cancellationToken = context.RequestAborted;
         using var trace = telemetry.Begin(Pipeline, cancellationToken);
         var opening = await admission.OpenAsync(context, trace, cancellationToken, resumable: true);
+        if (opening.Repeat is { } repeat)
+        {
+            await TurnKeys.AnswerAsync(context, repeat, cancellationToken);
+            return;
+        }
+
         if (opening.Stream is not { } stream)
         {
             await opening.Problem!.ExecuteAsync(context);

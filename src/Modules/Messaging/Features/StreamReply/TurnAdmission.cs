@@ -19,7 +19,8 @@ namespace Arena.Modules.Messaging.Features.StreamReply;
 /// of a stream, or the opened stream, and tells the request's trace which one.
 internal sealed class TurnAdmission(IMediator mediator, StreamRecorder recorder, StreamDrain drain, OwnerStreams ownerStreams, IOptions<MessagingOptions> options, IOptions<UserLimitOptions> ownerLimits)
 {
-    internal sealed record Opening(IResult? Problem, OpenedStream? Stream);
+    /// A problem to send, the opened stream, or the turn a repeated <c>Idempotency-Key</c> already started.
+    internal sealed record Opening(IResult? Problem, OpenedStream? Stream, TurnKeys.Repeat? Repeat = null);
 
     /// <paramref name="resumable"/> says whether the calling pipeline can run a turn detached from its request; where it
     /// cannot, <c>"resumable": true</c> is refused and the deployment's default does not apply. <paramref name="reserve"/>
@@ -29,7 +30,11 @@ internal sealed class TurnAdmission(IMediator mediator, StreamRecorder recorder,
     public async Task<Opening> OpenAsync(HttpContext context, StreamTrace trace, CancellationToken cancellationToken, bool resumable = false, Func<IResult?>? reserve = null)
     {
         var opening = await AdmitAsync(context, trace, resumable, reserve, cancellationToken);
-        if (opening.Stream is null)
+        if (opening.Repeat is not null)
+        {
+            trace.Repeated();
+        }
+        else if (opening.Stream is null)
         {
             trace.Refused(opening.Problem!);
         }
@@ -70,6 +75,18 @@ internal sealed class TurnAdmission(IMediator mediator, StreamRecorder recorder,
             return Refused(StreamProblems.Invalid("body", "The body is missing: send a JSON object."));
         }
 
+        var keyText = TurnKeys.Read(request, out invalid);
+        if (invalid is not null)
+        {
+            return Refused(invalid);
+        }
+
+        if (keyText is not null)
+        {
+            // Kept, so that a repeat whose turn another instance generates can be sent on to it whole.
+            request.EnableBuffering();
+        }
+
         StreamRequest? asked;
         try
         {
@@ -103,7 +120,15 @@ internal sealed class TurnAdmission(IMediator mediator, StreamRecorder recorder,
         // Not cancellable: once the rows may exist, the stream must run so that its participants settle them.
         var limitSettings = ownerLimits.Value;
         var limits = new MessageRows.OwnerLimits(ownerId, limitSettings.StreamsPerUser, limitSettings.StreamRequestsPerMinute, limitSettings.AcrossInstances);
-        var start = await recorder.TryStartAsync(session.Id, userMessageId, asked.Content, replies, limits, CancellationToken.None);
+        var key = keyText is null ? null : new MessageRows.StartKey(keyText, TurnKeys.Fingerprint(asked));
+        var start = await recorder.TryStartAsync(session.Id, userMessageId, asked.Content, replies, limits, key, CancellationToken.None);
+        if (start.Repeat is { } repeat)
+        {
+            return !repeat.SameRequest ? Refused(StreamProblems.KeyReused())
+                : !repeat.IsLatest ? Refused(StreamProblems.KeySpent())
+                : new Opening(null, null, new TurnKeys.Repeat(session, protocol));
+        }
+
         if (start.History is not { } history)
         {
             return Refused(start.Refusal switch

@@ -30,6 +30,12 @@ internal static class LegacyStreamEndpoint
         {
             var opening = await admission.OpenAsync(context, trace, context.RequestAborted, reserve: () =>
                 capacity.TryEnter(context) ? null : StreamProblems.Unavailable(context, "The legacy pipeline is at capacity.", "Nothing was stored; send the message again shortly."));
+            if (opening.Repeat is { } repeat)
+            {
+                await TurnKeys.AnswerAsync(context, repeat, context.RequestAborted);
+                return;
+            }
+
             if (opening.Stream is not { } stream)
             {
                 await opening.Problem!.ExecuteAsync(context);

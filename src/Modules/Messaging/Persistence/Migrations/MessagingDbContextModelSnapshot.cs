@@ -54,6 +54,11 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("idempotency_key");
+
                     b.Property<string>("Metadata")
                         .HasColumnType("jsonb")
                         .HasColumnName("metadata");
@@ -80,6 +85,11 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
                     b.Property<string>("Reasoning")
                         .HasColumnType("text")
                         .HasColumnName("reasoning");
+
+                    b.Property<string>("RequestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("request_hash");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -122,6 +132,11 @@ namespace Arena.Modules.Messaging.Persistence.Migrations
 
                     b.HasIndex("SessionId", "CreatedAt")
                         .HasDatabaseName("ix_messages_session_id_created_at");
+
+                    b.HasIndex("SessionId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_messages_idempotency_key")
+                        .HasFilter("idempotency_key IS NOT NULL");
 
                     b.HasIndex("SessionId", "Participant")
                         .IsUnique()
