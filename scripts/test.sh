@@ -4,6 +4,7 @@
 # throw-away Prometheus (scripts/prometheus.sh) for the dashboard tests; where it cannot be installed they are skipped.
 # The browser tests drive Debian's Chromium (installed here when missing) and need the web page's npm libraries
 # (scripts/web-assets.sh); their screenshots go to TestResults/browser-screenshots unless ARENA_SCREENSHOTS says otherwise.
+# The client tests run npm's SSE clients from tests/clients, installed here as its package-lock.json pins them.
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
 ./scripts/web-assets.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# As in web-assets.sh: npm ci writes node_modules/.package-lock.json, and a lock file newer than it means the pins changed.
+clients=tests/clients
+if [ ! -f "$clients/node_modules/.package-lock.json" ] || [ "$clients/package-lock.json" -nt "$clients/node_modules/.package-lock.json" ]; then
+  npm ci --prefix "$clients" --no-audit --no-fund --loglevel=error >/dev/null || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
 export ARENA_SCREENSHOTS="${ARENA_SCREENSHOTS:-$PWD/TestResults/browser-screenshots}"
 
 if [ -z "${ARENA_TEST_POSTGRES:-}" ] && ! docker info >/dev/null 2>&1; then
