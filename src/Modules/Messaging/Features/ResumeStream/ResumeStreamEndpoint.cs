@@ -18,6 +18,24 @@ internal static class ResumeStreamEndpoint
 
     public const string LastEventIdQuery = "last_event_id";
 
+    /// The position a client has (0 without one), or null with a problem naming <paramref name="field"/>.
+    public static long? ReadPosition(string field, string? text, out IResult? problem)
+    {
+        problem = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var after))
+        {
+            return after;
+        }
+
+        problem = StreamProblems.Invalid(field, $"'{field}' must be the id of an event of this stream (a non-negative integer).");
+        return null;
+    }
+
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/sessions/{id:guid}/stream", HandleAsync)
             .WithTags("Messages")
@@ -46,10 +64,9 @@ internal static class ResumeStreamEndpoint
         var (field, text) = request.Query.ContainsKey(LastEventIdQuery)
             ? (LastEventIdQuery, (string?)request.Query[LastEventIdQuery])
             : (LastEventIdHeader, (string?)request.Headers[LastEventIdHeader]);
-        long after = 0;
-        if (!string.IsNullOrEmpty(text) && (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
+        if (ReadPosition(field, text, out var invalidPosition) is not { } after)
         {
-            await StreamProblems.Invalid(field, $"'{field}' must be the id of an event of this stream (a non-negative integer).").ExecuteAsync(context);
+            await invalidPosition!.ExecuteAsync(context);
             return;
         }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Arena.Modules.Messaging.Features.ResumeStream;
@@ -50,11 +49,10 @@ internal static class TurnKeys
     /// anything but an event stream for a failure, and retries it.
     public static async Task AnswerAsync(HttpContext context, Repeat repeat, CancellationToken cancellationToken)
     {
-        var text = (string?)context.Request.Headers[ResumeStreamEndpoint.LastEventIdHeader];
-        long after = 0;
-        if (!string.IsNullOrEmpty(text) && (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
+        var header = ResumeStreamEndpoint.LastEventIdHeader;
+        if (ResumeStreamEndpoint.ReadPosition(header, context.Request.Headers[header], out var invalid) is not { } after)
         {
-            await StreamProblems.Invalid(ResumeStreamEndpoint.LastEventIdHeader, $"'{ResumeStreamEndpoint.LastEventIdHeader}' must be the id of an event of this stream (a non-negative integer).").ExecuteAsync(context);
+            await invalid!.ExecuteAsync(context);
             return;
         }
 
