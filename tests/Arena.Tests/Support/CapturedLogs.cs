@@ -7,7 +7,8 @@ namespace Arena.Tests.Support;
 
 /// Every log entry the Host writes once <see cref="AddTo"/> registered this with its ILoggerFactory: as text (message,
 /// structured values, exception, and each scope as it begins), and as the category, level and trace id that the logging
-/// infrastructure attaches from the current activity (the same scope a console or OTLP exporter writes).
+/// infrastructure attaches from the current activity (the same scope a console or OTLP exporter writes), with the
+/// exception it carried.
 public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> lines = new();
@@ -30,7 +31,7 @@ public sealed class CapturedLogs : ILoggerProvider
     {
     }
 
-    public sealed record Entry(string Category, LogLevel Level, string? TraceId);
+    public sealed record Entry(string Category, LogLevel Level, string? TraceId, Exception? Exception = null);
 
     private string? TraceId()
     {
@@ -65,7 +66,7 @@ public sealed class CapturedLogs : ILoggerProvider
         {
             var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(", ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
             owner.lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} [{values}] {exception}");
-            owner.entries.Enqueue(new Entry(category, logLevel, owner.TraceId()));
+            owner.entries.Enqueue(new Entry(category, logLevel, owner.TraceId(), exception));
         }
     }
 
