@@ -2,15 +2,18 @@
 # Runs the whole test suite. Where a Docker engine answers, the tests start PostgreSQL with Testcontainers;
 # otherwise this installs and starts a local PostgreSQL and hands its connection string to the tests. It also starts a
 # throw-away Prometheus (scripts/prometheus.sh) for the dashboard tests; where it cannot be installed they are skipped.
-# The browser tests drive Debian's Chromium (installed here when missing) and need the web page's npm libraries
+# The browser tests drive Debian's Chromium and Firefox ESR (installed here when missing) and need the web page's npm libraries
 # (scripts/web-assets.sh); their screenshots go to TestResults/browser-screenshots unless ARENA_SCREENSHOTS says otherwise.
-# The client tests run npm's SSE clients from tests/clients, installed here as its package-lock.json pins them.
+# The client tests run npm's clients and tools from tests/clients, installed here as its package-lock.json pins them.
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
+if [ "${#missing[@]}" -gt 0 ]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
 ./scripts/web-assets.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 # As in web-assets.sh: npm ci writes node_modules/.package-lock.json, and a lock file newer than it means the pins changed.
