@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Arena.Host.Defaults;
@@ -36,13 +37,31 @@ internal static class ProblemTitles
         }
 
         problem.Title = title;
-        // The framework's defaults know no type for the statuses RFC 6585 added; RFC 9457 reads a missing type as
-        // about:blank, which the document's schema requires spelled out.
-        problem.Type ??= status switch
-        {
-            StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
-            StatusCodes.Status431RequestHeaderFieldsTooLarge => "https://tools.ietf.org/html/rfc6585#section-5",
-            _ => "about:blank",
-        };
+        // The framework's writer fills in the status's RFC link and the trace id before this runs; the writer for clients
+        // that do not accept JSON runs without them, so the same problem carries the same type and trace id either way.
+        problem.Type ??= TypeFor(status);
+        // The framework names its key by the API's snake_case JSON policy.
+        problem.Extensions.TryAdd("trace_id", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
     }
+
+    /// The section of RFC 9110 (or RFC 6585, which added 429 and 431) that defines the status; RFC 9457 reads a missing
+    /// type as about:blank, which the document's schema requires spelled out.
+    private static string TypeFor(int status) => status switch
+    {
+        StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => "https://tools.ietf.org/html/rfc6585#section-5",
+        >= 400 and <= 426 when Rfc9110ClientSection(status) is { } section => $"https://tools.ietf.org/html/rfc9110#section-15.5.{section}",
+        >= 500 and <= 505 => $"https://tools.ietf.org/html/rfc9110#section-15.6.{status - 499}",
+        _ => "about:blank",
+    };
+
+    /// RFC 9110 numbers its 4xx sections in status order (418 among them, as unused) and defines 421, 422 and 426 after it.
+    private static int? Rfc9110ClientSection(int status) => status switch
+    {
+        <= 418 => status - 399,
+        421 => 20,
+        422 => 21,
+        426 => 22,
+        _ => null,
+    };
 }

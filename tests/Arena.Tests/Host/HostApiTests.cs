@@ -158,6 +158,34 @@ public sealed class HostApiTests(ArenaApp app) : IClassFixture<ArenaApp>
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
     }
 
+    /// A client that accepts no JSON (a browser's navigation, an SSE client) gets the problem the framework writes for JSON
+    /// clients: the same type, title and trace id, only by the writer for every other Accept.
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("text/event-stream")]
+    public async Task Problem_ClientAcceptingNoJson_KeepsTypeAndTraceId(string accept)
+    {
+        using var client = app.As("alice");
+        var missing = "/api/sessions/0195a0f2-0000-7000-8000-000000000000";
+        var asJson = await client.GetAsync(missing);
+        using var request = new HttpRequestMessage(HttpMethod.Get, missing);
+        request.Headers.Accept.ParseAdd(accept);
+
+        var other = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal("application/problem+json", other.Content.Headers.ContentType?.MediaType);
+        using var expected = JsonDocument.Parse(await asJson.Content.ReadAsStringAsync());
+        using var actual = JsonDocument.Parse(await other.Content.ReadAsStringAsync());
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.5", actual.RootElement.GetProperty("type").GetString());
+        foreach (var name in new[] { "type", "title", "status" })
+        {
+            Assert.Equal(expected.RootElement.GetProperty(name).ToString(), actual.RootElement.GetProperty(name).ToString());
+        }
+
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", actual.RootElement.GetProperty("trace_id").GetString());
+    }
+
     [Fact]
     public async Task Api_MalformedJson_ReturnsProblemBeforeTouchingData()
     {
