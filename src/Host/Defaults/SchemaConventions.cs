@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.OpenApi;
@@ -14,6 +15,12 @@ internal sealed class SchemaConventions : IOpenApiSchemaTransformer
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         var type = context.JsonTypeInfo.Type;
+        // The schema exporter describes a custom converter's type as any value; the exact enum converter reads and writes its names.
+        if ((Nullable.GetUnderlyingType(type) ?? type) is { IsEnum: true } enumType && schema.Enum is not { Count: > 0 })
+        {
+            schema.Enum = [.. ExactEnumConverter.Names(enumType).Select(n => (JsonNode)n)];
+        }
+
         if ((Nullable.GetUnderlyingType(type) ?? type).IsEnum && schema.Enum is { Count: > 0 } && schema.Type is null)
         {
             schema.Type = JsonSchemaType.String;

@@ -104,6 +104,6 @@ internal static class ServiceDefaults
         options.DictionaryKeyPolicy = null;
         // Numbers are numbers: the web default also reads them from strings, which the API description would then have to admit.
         options.NumberHandling = JsonNumberHandling.Strict;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new ExactEnumConverter());
     }
 }

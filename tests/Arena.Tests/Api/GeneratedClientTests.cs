@@ -23,12 +23,12 @@ public sealed class GeneratedClientTests(ArenaApp app) : IClassFixture<ArenaApp>
             {
                 var client = new ArenaClient(http);
                 var models = await client.ListModelsAsync();
-                var created = await client.CreateSessionAsync(new CreateSessionRequest { Mode = SessionMode.Compare, Model_a = "mock-swift", Model_b = "mock-sage", Title = "First try" });
-                var direct = await client.CreateSessionAsync(new CreateSessionRequest { Mode = SessionMode.Direct, Model_a = "mock-echo" });
+                var created = await client.CreateSessionAsync(new CreateSessionRequest { Mode = SessionMode.compare, Model_a = "mock-swift", Model_b = "mock-sage", Title = "First try" });
+                var direct = await client.CreateSessionAsync(new CreateSessionRequest { Mode = SessionMode.direct, Model_a = "mock-echo" });
                 var page = await client.ListSessionsAsync(1, null);
                 var next = await client.ListSessionsAsync(1, page.Next_cursor);
                 var renamed = await client.RenameSessionAsync(created.Id, new RenameSessionRequest { Title = "Renamed" });
-                var three = await client.CreateSessionAsync(new CreateSessionRequest { Mode = SessionMode.Compare, Models = new[] { "mock-swift", "mock-sage", "mock-echo" } });
+                var three = await client.CreateSessionAsync(new CreateSessionRequest { Mode = SessionMode.compare, Models = new[] { "mock-swift", "mock-sage", "mock-echo" } });
                 var fork = await client.ForkSessionAsync(three.Id, new ForkSessionRequest { Participant = "c" });
                 await client.DeleteSessionAsync(created.Id);
                 var status = 0;
@@ -74,13 +74,26 @@ public sealed class GeneratedClientTests(ArenaApp app) : IClassFixture<ArenaApp>
         };
         settings.CSharpGeneratorSettings.Namespace = "Arena.Generated";
         settings.CSharpGeneratorSettings.JsonLibrary = NJsonSchema.CodeGeneration.CSharp.CSharpJsonLibrary.SystemTextJson;
+        settings.CSharpGeneratorSettings.EnumNameGenerator = new WireEnumNames();
         var code = new CSharpClientGenerator(document, settings).GenerateFile();
 
         var assembly = Compile(code, ReadmeFlow);
         var run = assembly.GetType("Arena.Generated.ReadmeFlow")!.GetMethod("RunAsync")!;
         var outcome = await (Task<string>)run.Invoke(null, [client])!;
 
-        Assert.Equal("True|Compare|mock-sage|none|New chat|1|True|True|Renamed|404|title|mock-echo|none|Direct|mock-echo", outcome);
+        Assert.Equal("True|compare|mock-sage|none|New chat|1|True|True|Renamed|404|title|mock-echo|none|direct|mock-echo", outcome);
+    }
+
+    /// The API reads its enums exactly as it spells them. NSwag's System.Text.Json clients write an enum by its C# member
+    /// name (System.Text.Json ignores the EnumMember values NSwag adds), so the members are named as the wire spells them
+    /// (docs/api.md says so for client authors).
+    private sealed class WireEnumNames : NJsonSchema.CodeGeneration.IEnumNameGenerator
+    {
+        public string Generate(int index, string? name, object? value, NJsonSchema.JsonSchema schema)
+        {
+            var wire = name ?? value?.ToString() ?? $"Value{index}";
+            return SyntaxFacts.GetKeywordKind(wire) == SyntaxKind.None ? wire : "@" + wire;
+        }
     }
 
     private static Assembly Compile(params string[] sources)

@@ -78,6 +78,9 @@ public sealed class VotesApiTests(VotesApp app) : IClassFixture<VotesApp>
         var id = (await VotesApp.CreateBattleAsync(erin)).GetProperty("id").GetGuid();
 
         await ProblemAssert.NamesFields(await VotesApp.VoteAsync(erin, id, "left"), "winner");
+        // The names exactly as the API spells them, not in another letter case or padded.
+        await ProblemAssert.NamesFields(await VotesApp.VoteAsync(erin, id, "A"), "winner");
+        await ProblemAssert.NamesFields(await VotesApp.VoteAsync(erin, id, " tie"), "winner");
         await ProblemAssert.IsProblem(await VotesApp.VoteAsync(erin, id, "a"), HttpStatusCode.Conflict);
     }
 
