@@ -54,6 +54,37 @@ public sealed class IdempotentStartTests : IClassFixture<ResumeApp>
     }
 
     [Fact]
+    public async Task RepeatedStart_AtAnotherHostWhileTheTurnRuns_FollowsTheRunningTurnAndStartsNoOther()
+    {
+        using var client = app.Hasty("key-mid-turn");
+        var session = await app.CreateSessionAsync(client, ResumeApp.PacedA);
+        // Long pauses, so that the repeat reaches the second Host while the first one still generates the turn.
+        app.Server.Enqueue(ResumeApp.Paced("left", TimeSpan.FromSeconds(1)));
+        var key = Guid.NewGuid().ToString();
+        using var first = await StartAsync(client, session, "Count", key);
+        var reader = new StreamReader(await first.Content.ReadAsStreamAsync());
+        var seen = new List<SseEvent>();
+        while (await SseEvent.ReadAsync(reader).WaitAsync(TimeSpan.FromSeconds(30)) is { } next)
+        {
+            seen.Add(next);
+            if (next.Event == "delta")
+            {
+                break;
+            }
+        }
+
+        // The client lost the connection after its first delta and its fetch retries the same start at another instance.
+        using var second = app.AtSecond("key-mid-turn");
+        var rest = await EventsAsync(await StartAsync(second, session, "Count", key, lastEventId: seen[^1].Id));
+        var whole = seen.Concat(await SseEvent.ReadAllAsync(reader)).ToList();
+
+        Assert.Contains(whole, e => e.Event == "done");
+        Assert.Equal(whole.Where(e => e.Id > seen[^1].Id).Select(e => (e.Id, e.Event, e.Raw)), rest.Select(e => (e.Id, e.Event, e.Raw)));
+        Assert.Single(app.Server.Requests);
+        Assert.Equal(2, (await app.MessagesAsync(client, session)).Length);
+    }
+
+    [Fact]
     public async Task RepeatedStart_WithAnotherBody_Is422NamingTheKeyAndStoresNothing()
     {
         using var client = app.Hasty("key-other-body");
