@@ -87,6 +87,14 @@ public sealed class OpenApiContractTests(ContractApp app)
         Assert.Equal(["a", "b", "c", "d", "tie", "both_bad", "all_bad"], document.Schemas["Winner"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
         Assert.Contains("counted", Required(document, "VoteResult"));
         Assert.Contains("arena_vote_id", Required(document, "ExportedVote"));
+        Assert.DoesNotContain("JsonElement", document.Schemas.Select(s => s.Key));
+        Assert.Equal("#/components/schemas/VoteTurn", document.Schemas["ExportedVote"]!["properties"]!["arena_turns"]!["items"]!["$ref"]!.GetValue<string>());
+        Assert.Equal(["counted"], Values(document.Schemas["ExportedVote"]!["properties"]!["arena_validity"]!));
+        Assert.Equal(["user", "assistant", "system"], Values(document.Schemas["ChatMessage"]!["properties"]!["role"]!));
+        Assert.Equal(["a", "b", "c", "d", null], Values(document.Schemas["MessageResponse"]!["properties"]!["participant"]!));
+        Assert.Contains("tool_calls", Values(document.Schemas["MessageResponse"]!["properties"]!["status"]!));
+        Assert.Contains("too_fast", Values(document.Schemas["VoteResult"]!["properties"]!["void_reason"]!));
+        Assert.Equal("boolean", document.Schemas["StreamMessageBody"]!["properties"]!["resumable"]!["type"]!.AsArray().First(t => t!.GetValue<string>() != "null")!.GetValue<string>());
         Assert.Contains("models", Required(document, "LeaderboardDocument"));
         Assert.Equal(["status"], Required(document, "LeaderboardComputing"));
         var leaderboard = document.Operations().Single(o => o.Path == "/api/leaderboard").Operation;
@@ -154,6 +162,12 @@ public sealed class OpenApiContractTests(ContractApp app)
             await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", ApiDocument.Json(turn));
             await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", Legacy(ApiDocument.Json($$"""{"session_id":"{{other}}","messages":[{"role":"user","content":"Busy?"}]}""")));
         });
+
+        // A key names one start: the same key with another message is a mistake, not a retry.
+        var keyed = JsonNode.Parse(await (await alice.PostAsync("/api/sessions", ApiDocument.Json("""{"mode":"direct","model_a":"mock-echo"}"""))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        var key = Guid.NewGuid().ToString();
+        await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", Keyed(ApiDocument.Json($$"""{"session_id":"{{keyed}}","messages":[{"role":"user","content":"Keyed?"}]}"""), key));
+        await Call(alice, stream, HttpMethod.Post, "/api/messages/stream/", Keyed(ApiDocument.Json($$"""{"session_id":"{{keyed}}","messages":[{"role":"user","content":"Another?"}]}"""), key));
 
         // Another user past the minute's stream requests (refused ones count too).
         using var hasty = app.As("hasty-contract");
@@ -290,6 +304,14 @@ public sealed class OpenApiContractTests(ContractApp app)
         content.Headers.Add("X-Arena-Pipeline", "legacy");
         return content;
     }
+
+    private static HttpContent Keyed(HttpContent content, string key)
+    {
+        content.Headers.Add("Idempotency-Key", key);
+        return content;
+    }
+
+    private static List<string?> Values(JsonNode schema) => [.. schema["enum"]!.AsArray().Select(v => v?.GetValue<string>())];
 
     private static string[] Required(ApiDocument document, string schema) =>
         [.. document.Schemas[schema]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order(StringComparer.Ordinal)];
