@@ -97,6 +97,13 @@ public sealed class OpenApiContractTests(ContractApp app)
         Assert.Equal("boolean", document.Schemas["StreamMessageBody"]!["properties"]!["resumable"]!["type"]!.AsArray().First(t => t!.GetValue<string>() != "null")!.GetValue<string>());
         Assert.Contains("models", Required(document, "LeaderboardDocument"));
         Assert.Equal(["status"], Required(document, "LeaderboardComputing"));
+        var resume = document.Operations().Single(o => o.Path == "/api/sessions/{id}/stream").Operation;
+        Assert.Equal(["id", "access_token", "last_event_id", "Last-Event-ID", "protocol"], resume["parameters"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
+        var start = document.Operations().Single(o => o.Path == "/api/messages/stream").Operation;
+        Assert.Contains("Idempotency-Key", start["parameters"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
+        Assert.Contains("traceparent", document.Schemas["ProblemDetails"]!["properties"]!["trace_id"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(document.Operations().SelectMany(o => o.Operation["parameters"]?.AsArray() ?? []).Where(p => p!["in"]!.GetValue<string>() == "path"),
+            p => Assert.Contains("404", p!["description"]!.GetValue<string>(), StringComparison.Ordinal));
         var leaderboard = document.Operations().Single(o => o.Path == "/api/leaderboard").Operation;
         Assert.NotNull(leaderboard["responses"]!["202"]!["headers"]!["Retry-After"]);
         var control = leaderboard["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "control")!;
