@@ -30,6 +30,12 @@ internal sealed class ApiDocumentConventions : IOpenApiDocumentTransformer
                 }
             }
 
+            // The routes constrain their ids to GUIDs: any other text matches no route, and so is not found rather than invalid.
+            foreach (var pathId in (operation.Parameters ?? []).OfType<OpenApiParameter>().Where(p => p is { In: ParameterLocation.Path, Schema.Format: "uuid" }))
+            {
+                pathId.Description ??= "A UUID. Any other text matches no route and is answered 404, not 400.";
+            }
+
             if (operation.RequestBody?.Content?.Values.Select(m => m.Schema).OfType<OpenApiSchemaReference>().FirstOrDefault() is { Reference.Id: { } id }
                 && document.Components.Schemas.TryGetValue(id, out var body) && body is OpenApiSchema { Properties: { } properties, Required: { } required })
             {
@@ -74,7 +80,7 @@ internal sealed class ApiDocumentConventions : IOpenApiDocumentTransformer
                 ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
                 ["detail"] = new OpenApiSchema { Type = JsonSchemaType.String },
                 ["instance"] = new OpenApiSchema { Type = JsonSchemaType.String },
-                ["trace_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The W3C trace id of the request, for support." },
+                ["trace_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's W3C traceparent, not the bare trace id: version, trace id, span id and flags, as in `00-{trace id}-{span id}-01` (the trace id is its second part); the server's request id when no trace was recorded. Quote it to support." },
             },
         };
         // A problem of another status may name the field at fault too (413 names messages).

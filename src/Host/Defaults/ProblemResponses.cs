@@ -22,6 +22,19 @@ internal sealed class ProblemResponses : IOpenApiOperationTransformer
             operation.Responses.TryAdd("415", new OpenApiResponse { Description = "The body is not sent as application/json." });
         }
 
+        // The token in the query is read by the bearer handler, not bound by the endpoint, so only this can name it.
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == EventSourceToken.EndpointName))
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = EventSourceToken.QueryName,
+                In = ParameterLocation.Query,
+                Description = "The bearer token, for a browser's EventSource, which cannot send an Authorization header; ignored when the header is sent.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
+        }
+
         return Task.CompletedTask;
     }
 }

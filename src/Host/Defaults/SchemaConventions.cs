@@ -9,7 +9,7 @@ namespace Arena.Host.Defaults;
 
 /// Makes the schemas say what the validators and the serializer do, where the C# types alone cannot:
 /// a [Required] property must be present and not null (the type stays nullable so that a missing value reaches the
-/// validator, which names it); a property left out when null is optional and never null; an enum is a string.
+/// validator, which names it); a property left out when null is optional and never null; an enum is a string, and so is a string property whose [AllowedValues] close its set.
 internal sealed class SchemaConventions : IOpenApiSchemaTransformer
 {
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
@@ -64,6 +64,14 @@ internal sealed class SchemaConventions : IOpenApiSchemaTransformer
             if (required || omittedWhenNull)
             {
                 properties[property.Name] = WithoutNull(propertySchema);
+            }
+
+            if (property.AttributeProvider?.GetCustomAttributes(typeof(AllowedValuesAttribute), inherit: true).OfType<AllowedValuesAttribute>().FirstOrDefault() is { } allowed
+                && properties[property.Name] is OpenApiSchema { Type: { } kind } inline && kind.HasFlag(JsonSchemaType.String))
+            {
+                // A string that takes a closed set of values: a nullable one must list null too, or the enum refuses it.
+                var choices = allowed.Values.Select(v => (JsonNode)JsonValue.Create(v?.ToString())!);
+                inline.Enum = [.. kind.HasFlag(JsonSchemaType.Null) ? choices.Append(null!) : choices];
             }
         }
 

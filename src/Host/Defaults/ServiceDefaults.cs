@@ -66,7 +66,7 @@ internal static class ServiceDefaults
         services.AddUserLimits();
         services.AddHealthChecks();
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecuritySchemeTransformer>()
-            .AddSchemaTransformer<SchemaConventions>().AddOperationTransformer<ProblemResponses>().AddDocumentTransformer<ApiDocumentConventions>());
+            .AddSchemaTransformer<SchemaConventions>().AddOperationTransformer<ProblemResponses>().AddDocumentTransformer<ApiDocumentConventions>().AddDocumentTransformer<ApiDocumentInfo>());
         return builder;
     }
 

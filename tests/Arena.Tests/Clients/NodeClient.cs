@@ -31,9 +31,36 @@ internal sealed class NodeClient : IAsyncDisposable
         }
     }
 
-    public static NodeClient Start(string script, IDictionary<string, string> settings)
+    public static NodeClient Start(string script, IDictionary<string, string> settings) =>
+        Start([script], settings, "eventsource", "@microsoft/fetch-event-source");
+
+    /// Runs an npm package's command-line tool (its script under node_modules) to its end: its exit code and everything
+    /// wrote on standard output and on standard error.
+    public static async Task<(int ExitCode, string Output, string Errors)> RunToolAsync(string package, string script, IEnumerable<string> arguments, TimeSpan timeout)
     {
-        foreach (var package in new[] { "eventsource", "@microsoft/fetch-event-source" })
+        await using var tool = Start([Path.Combine(Folder, "node_modules", package, script), .. arguments], new Dictionary<string, string>(), package);
+        try
+        {
+            await tool.process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{package} did not end within {timeout}; output:\n{string.Join('\n', tool.Progress)}");
+        }
+
+        tool.process.WaitForExit();
+        string[] lines;
+        lock (tool.output)
+        {
+            lines = [.. tool.output];
+        }
+
+        return (tool.process.ExitCode, string.Join('\n', lines), string.Join('\n', tool.Progress));
+    }
+
+    private static NodeClient Start(IEnumerable<string> arguments, IDictionary<string, string> settings, params string[] packages)
+    {
+        foreach (var package in packages)
         {
             var manifest = Path.Combine(Folder, "node_modules", package, "package.json");
             if (!File.Exists(manifest))
@@ -43,7 +70,11 @@ internal sealed class NodeClient : IAsyncDisposable
         }
 
         var start = new ProcessStartInfo(NodePath) { WorkingDirectory = Folder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;

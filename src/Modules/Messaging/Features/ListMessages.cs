@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Arena.Modules.Messaging.Domain;
 using Arena.Modules.Messaging.Persistence;
@@ -20,13 +21,13 @@ internal static class ListMessages
     internal sealed record MessageResponse(
         Guid Id,
         Guid SessionId,
-        string Role,
+        [property: AllowedValues("user", "assistant", "system")] string Role,
         string Content,
         string? Reasoning,
         Guid? ParentId,
         string? Model,
-        string? Participant,
-        string Status,
+        [property: AllowedValues("a", "b", "c", "d")] string? Participant,
+        [property: AllowedValues("streaming", "success", "error", "cancelled", "interrupted", "tool_calls")] string Status,
         MessageMetadata? Metadata,
         DateTimeOffset CreatedAt,
         DateTimeOffset UpdatedAt);

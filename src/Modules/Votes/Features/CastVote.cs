@@ -37,14 +37,14 @@ internal static partial class CastVote
     internal sealed record VoteResult(
         Guid Id,
         Guid SessionId,
-        string Winner,
+        [property: AllowedValues("a", "b", "c", "d", "tie", "both_bad", "all_bad")] string Winner,
         string ModelA,
         string ModelB,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Participant c's model, in a compare of three or four models; absent otherwise.")] string? ModelC,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Participant d's model, in a compare of four models; absent otherwise.")] string? ModelD,
         bool Anonymous,
         bool Counted,
-        string? VoidReason,
+        [property: AllowedValues("not_anonymous", "side_failed", "identity_leak", "too_fast", "daily_limit")] string? VoidReason,
         DateTimeOffset CreatedAt);
 
     internal sealed record Outcome(VoteResult? Vote, string? Conflict);

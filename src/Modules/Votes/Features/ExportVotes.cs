@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Arena.Modules.Votes.Domain;
@@ -23,14 +25,14 @@ internal static class ExportVotes
         [property: JsonPropertyName("question_id")] string QuestionId,
         [property: JsonPropertyName("model_a")] string ModelA,
         [property: JsonPropertyName("model_b")] string ModelB,
-        [property: JsonPropertyName("winner")] string Winner,
+        [property: JsonPropertyName("winner"), AllowedValues("model_a", "model_b", "tie", "tie (bothbad)")] string Winner,
         [property: JsonPropertyName("judge")] string Judge,
         [property: JsonPropertyName("turn")] int Turn,
         [property: JsonPropertyName("anony")] bool Anony,
         [property: JsonPropertyName("tstamp")] double Tstamp,
         [property: JsonPropertyName("arena_vote_id")] Guid VoteId,
-        [property: JsonPropertyName("arena_validity")] string Validity,
-        [property: JsonPropertyName("arena_turns")] JsonElement Turns);
+        [property: JsonPropertyName("arena_validity"), AllowedValues("counted"), Description("Only counted votes are exported.")] string Validity,
+        [property: JsonPropertyName("arena_turns"), Description("Each turn's sides as the vote saw them; c and d only in a compare of three or four models.")] IReadOnlyList<VoteTurn> Turns);
 
     public static string FastChatWinner(Winner winner) => winner switch
     {
@@ -50,8 +52,8 @@ internal static class ExportVotes
                 {
                     var line = new ExportedVote(
                         vote.SessionId.ToString("N"), vote.ModelA, vote.ModelB, FastChatWinner(vote.Winner), vote.JudgeHash, vote.Turns, vote.Anonymous,
-                        vote.CreatedAt.ToUnixTimeMilliseconds() / 1000.0, vote.Id, Names.Of(vote.Validity), JsonDocument.Parse(vote.Sides).RootElement);
-                    await JsonSerializer.SerializeAsync(context.Response.Body, line, cancellationToken: cancellationToken);
+                        vote.CreatedAt.ToUnixTimeMilliseconds() / 1000.0, vote.Id, Names.Of(vote.Validity), JsonSerializer.Deserialize<IReadOnlyList<VoteTurn>>(vote.Sides, VoteJson.Options)!);
+                    await JsonSerializer.SerializeAsync(context.Response.Body, line, VoteJson.Options, cancellationToken);
                     await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
                     if (++written % 500 == 0)
                     {

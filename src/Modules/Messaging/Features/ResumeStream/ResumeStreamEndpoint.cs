@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json.Nodes;
 using Arena.Modules.Messaging.Features.StreamReply;
 using Arena.Modules.Messaging.Streaming;
 using Arena.Modules.Sessions.Contracts;
@@ -7,6 +8,7 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
 
 namespace Arena.Modules.Messaging.Features.ResumeStream;
 
@@ -48,7 +50,25 @@ internal static class ResumeStreamEndpoint
             .Produces(StatusCodes.Status204NoContent)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            // The handler reads these itself, so that a bad value is answered in the stream's terms.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(Parameter(LastEventIdQuery, ParameterLocation.Query, $"The id of the last event the client has; wins over the {LastEventIdHeader} header."));
+                operation.Parameters.Add(Parameter(LastEventIdHeader, ParameterLocation.Header, "The id of the last event the client has, as an EventSource sends it on its reconnects."));
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "protocol",
+                    In = ParameterLocation.Query,
+                    Description = $"The wire format to resume; wins over the {StreamRequestReader.ProtocolHeader} header.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("sse"), JsonValue.Create("data")], Default = JsonValue.Create("sse") },
+                });
+                return Task.CompletedTask;
+            });
+
+    private static OpenApiParameter Parameter(string name, ParameterLocation location, string description) =>
+        new() { Name = name, In = location, Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]+$" } };
 
     private static async Task HandleAsync(Guid id, HttpContext context, ClaimsPrincipal user, IMediator mediator, TurnResume resume)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 using Arena.Modules.Messaging.Streaming;
 using Microsoft.AspNetCore.Builder;
@@ -123,8 +124,9 @@ internal static class StreamReplyDescription
             Response(typeof(HttpValidationProblemDetails), StatusCodes.Status400BadRequest, "application/problem+json", "The protocol, the body, session_id or messages is invalid; errors names the field."),
             Response(typeof(ProblemDetails), StatusCodes.Status401Unauthorized, "application/problem+json", "No valid bearer token."),
             Response(typeof(ProblemDetails), StatusCodes.Status404NotFound, "application/problem+json", "The session does not exist or belongs to another user."),
-            Response(typeof(ProblemDetails), StatusCodes.Status409Conflict, "application/problem+json", "A reply is already streaming in this session."),
+            Response(typeof(ProblemDetails), StatusCodes.Status409Conflict, "application/problem+json", "A reply is already streaming in this session, or the turn an Idempotency-Key started can no longer be followed."),
             Response(typeof(HttpValidationProblemDetails), StatusCodes.Status413PayloadTooLarge, "application/problem+json", "The new user message is longer than the configured maximum; errors names messages."),
+            Response(typeof(ProblemDetails), StatusCodes.Status422UnprocessableEntity, "application/problem+json", "The Idempotency-Key was already used in this session with another body; errors names the header. Nothing was stored."),
             Response(typeof(ProblemDetails), StatusCodes.Status429TooManyRequests, "application/problem+json", "The caller has as many streams open as one user may (Arena:Limits:StreamsPerUser, counted over the turns admitted), or started too many this minute (Arena:Limits:StreamRequestsPerMinute); nothing was stored. A request that its session refuses (404, 409) holds no open-stream slot: it is answered 404 or 409, never 429 for streams it did not open. Retry-After says when to try again."),
             Response(typeof(ProblemDetails), StatusCodes.Status503ServiceUnavailable, "application/problem+json", "No pipeline can take the stream now (the legacy pipeline is at capacity, no destination is available, or the instance is shutting down); nothing was stored. Retry-After says when to try again."))
         // Headers and the query parameter are read by the pipelines and the gateway themselves, not bound as handler
@@ -134,6 +136,8 @@ internal static class StreamReplyDescription
             operation.Parameters ??= [];
             operation.Parameters.Add(Parameter("protocol", ParameterLocation.Query, "The wire format of the stream; wins over the X-Arena-Protocol header.", Choice("data", "data", "sse")));
             operation.Parameters.Add(Parameter(StreamRequestReader.ProtocolHeader, ParameterLocation.Header, "The wire format of the stream, when the protocol query parameter is absent.", Choice("data", "data", "sse")));
+            operation.Parameters.Add(Parameter(TurnKeys.Header, ParameterLocation.Header, $"Names this start, so that a retry of it (same key, same body) follows the turn the first one started instead of starting another; 1 to {TurnKeys.MaxLength} visible ASCII characters, such as a UUID.", new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = TurnKeys.MaxLength }));
+            operation.Parameters.Add(Parameter(ResumeStream.ResumeStreamEndpoint.LastEventIdHeader, ParameterLocation.Header, "With an Idempotency-Key that started a turn: the id of the last event the client has; the retry continues after it.", new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]+$" }));
             operation.Parameters.Add(Parameter(PipelineHeader, ParameterLocation.Header, "Asks for one pipeline instead of the gateway's choice; honoured only where Arena:Gateway:AllowOverrideHeader is true.", Choice(null, StreamReplyEndpoint.Pipeline, "legacy")));
             if (operation.Responses?.TryGetValue("200", out var stream) == true && stream is OpenApiResponse streamResponse)
             {
@@ -178,11 +182,15 @@ internal static class StreamReplyDescription
 
         [Description("Only the last user message is read: it is the new turn. The server keeps the earlier conversation itself.")]
         public required IReadOnlyList<ChatMessage> Messages { get; init; }
+
+        [Description("Whether the turn goes on when this connection closes, so that GET /api/sessions/{id}/stream can follow it; defaults to Arena:Messaging:ResumableByDefault. The legacy pipeline answers true with 400.")]
+        public bool? Resumable { get; init; }
     }
 
     internal sealed class ChatMessage
     {
         [Description("user, assistant or system.")]
+        [AllowedValues("user", "assistant", "system")]
         public required string Role { get; init; }
 
         public required string Content { get; init; }
