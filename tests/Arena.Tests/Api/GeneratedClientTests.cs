@@ -89,10 +89,14 @@ public sealed class GeneratedClientTests(ArenaApp app) : IClassFixture<ArenaApp>
     /// (docs/api.md says so for client authors).
     private sealed class WireEnumNames : NJsonSchema.CodeGeneration.IEnumNameGenerator
     {
+        private static readonly NJsonSchema.CodeGeneration.DefaultEnumNameGenerator Default = new();
+
         public string Generate(int index, string? name, object? value, NJsonSchema.JsonSchema schema)
         {
-            var wire = name ?? value?.ToString() ?? $"Value{index}";
-            return SyntaxFacts.GetKeywordKind(wire) == SyntaxKind.None ? wire : "@" + wire;
+            // A value no identifier can spell (the export's FastChat "tie (bothbad)") keeps NSwag's own name: the client only reads those.
+            var wire = name ?? value?.ToString() ?? "";
+            return !SyntaxFacts.IsValidIdentifier(wire) ? Default.Generate(index, name, value, schema)
+                : SyntaxFacts.GetKeywordKind(wire) == SyntaxKind.None ? wire : "@" + wire;
         }
     }
 
