@@ -33,7 +33,8 @@ internal sealed class NodeClient : IAsyncDisposable
 
     public static NodeClient Start(string script, IDictionary<string, string> settings)
     {
-        foreach (var package in new[] { "eventsource", "@microsoft/fetch-event-source" })
+        using var manifestOfFolder = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "package.json")));
+        foreach (var package in manifestOfFolder.RootElement.GetProperty("dependencies").EnumerateObject().Select(d => d.Name))
         {
             var manifest = Path.Combine(Folder, "node_modules", package, "package.json");
             if (!File.Exists(manifest))
