@@ -10,8 +10,6 @@ public sealed class FirefoxPageTests(SlowBrowserApp app, ITestOutputHelper outpu
 {
     private static readonly TimeSpan WalkPatience = TimeSpan.FromMinutes(4);
 
-    private static readonly string[] Serious = ["serious", "critical"];
-
     [Fact]
     public async Task Firefox_WholeWalk_BattleVoteLeaderboardHistoryCompareStopAndReloadWorkWithoutConsoleErrorsOrSeriousAxeViolations()
     {
@@ -56,16 +54,7 @@ public sealed class FirefoxPageTests(SlowBrowserApp app, ITestOutputHelper outpu
         Assert.All(before.Zip(after), pair => Assert.StartsWith(pair.First, pair.Second, StringComparison.Ordinal));
 
         Assert.Empty(record.GetProperty("problems").EnumerateArray().Select(p => p.GetString()));
-        var audits = record.GetProperty("audits").EnumerateArray().ToList();
-        foreach (var audit in audits)
-        {
-            output.WriteLine($"axe {audit.GetProperty("view")} {audit.GetProperty("size")}: {audit.GetProperty("passes")} passes, violations {audit.GetProperty("violations")}");
-        }
-
-        var serious = audits.SelectMany(a => a.GetProperty("violations").EnumerateArray()
-            .Where(v => Serious.Contains(v.GetProperty("impact").GetString()))
-            .Select(v => $"{a.GetProperty("view")}/{a.GetProperty("size")}: {v.GetProperty("id")} ({v.GetProperty("impact")}) at {v.GetProperty("targets")}")).ToList();
-        Assert.True(serious.Count == 0, string.Join('\n', serious));
+        AxeAudit.AssertNoSeriousViolations(record.GetProperty("audits").EnumerateArray(), output);
     }
 
     private static string[] Strings(JsonElement step, string property) =>
