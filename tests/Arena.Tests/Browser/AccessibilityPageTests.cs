@@ -41,11 +41,7 @@ public sealed class AccessibilityPageTests(SlowBrowserApp app, ITestOutputHelper
         await page.Locator("#leaderboard tbody tr").First.WaitForAsync();
         audits.AddRange(await AxeAudit.RunAsync(page, "leaderboard"));
 
-        await OpenCompareAsync(page);
-        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
-        await page.Locator("#model-b").SelectOptionAsync("mock-sage");
-        await page.Locator("#prompt").FillAsync("Why compare models side by side?");
-        await page.Locator("#prompt").PressAsync("Enter");
+        await StartCompareTurnAsync(page, "Why compare models side by side?");
         await page.WaitForFunctionAsync(BothColumnsMidAnswer, 10, Patiently);
         audits.AddRange(await AxeAudit.RunAsync(page, "compare-streaming"));
         await page.WaitForFunctionAsync(AllColumnsSettled, 1, Patiently);
