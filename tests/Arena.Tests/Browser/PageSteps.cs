@@ -43,6 +43,16 @@ internal static class PageSteps
         await page.GetByRole(AriaRole.Heading, new() { Name = "New chat" }).WaitForAsync();
     }
 
+    /// Opens Compare and sends a turn to Mock Swift and Mock Sage, the pair the compare tests follow.
+    public static async Task StartCompareTurnAsync(IPage page, string prompt)
+    {
+        await OpenCompareAsync(page);
+        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
+        await page.Locator("#model-b").SelectOptionAsync("mock-sage");
+        await page.Locator("#prompt").FillAsync(prompt);
+        await page.Locator("#prompt").PressAsync("Enter");
+    }
+
     public static async Task<string[]> StatesAsync(ILocator columns) =>
         [.. await columns.EvaluateAllAsync<string[]>("columns => columns.map(c => c.dataset.state)")];
 

@@ -75,11 +75,7 @@ public sealed class ResumePageTests : IClassFixture<SlowBrowserApp>
         await using var probe = await PageProbe.OpenAsync(app);
         var page = probe.Page;
         await SignInByNameAsync(page, "stopper");
-        await OpenCompareAsync(page);
-        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
-        await page.Locator("#model-b").SelectOptionAsync("mock-sage");
-        await page.Locator("#prompt").FillAsync("Stop me halfway.");
-        await page.Locator("#prompt").PressAsync("Enter");
+        await StartCompareTurnAsync(page, "Stop me halfway.");
         await page.WaitForFunctionAsync(BothColumnsMidAnswer, 10, Patiently);
         var session = Guid.Parse(new Uri(page.Url).Fragment.Split('/')[^1]);
 

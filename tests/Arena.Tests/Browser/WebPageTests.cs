@@ -33,12 +33,7 @@ public sealed class WebPageTests : IClassFixture<BrowserApp>
         await using var probe = await PageProbe.OpenAsync(app);
         var page = probe.Page;
         await SignInByNameAsync(page, "ada");
-        await OpenCompareAsync(page);
-
-        await page.Locator("#model-a").SelectOptionAsync("mock-swift");
-        await page.Locator("#model-b").SelectOptionAsync("mock-sage");
-        await page.Locator("#prompt").FillAsync("Why compare models side by side?");
-        await page.Locator("#prompt").PressAsync("Enter");
+        await StartCompareTurnAsync(page, "Why compare models side by side?");
 
         await page.WaitForFunctionAsync(BothColumnsMidAnswer, 1, Patiently);
         await page.WaitForFunctionAsync(BothColumnsMidAnswer, 60, Patiently);

@@ -31,14 +31,13 @@ internal sealed class NodeClient : IAsyncDisposable
         }
     }
 
-    public static NodeClient Start(string script, IDictionary<string, string> settings) =>
-        Start([script], settings, "eventsource", "@microsoft/fetch-event-source");
+    public static NodeClient Start(string script, IDictionary<string, string> settings) => Start([script], settings);
 
     /// Runs an npm package's command-line tool (its script under node_modules) to its end: its exit code and everything
     /// wrote on standard output and on standard error.
     public static async Task<(int ExitCode, string Output, string Errors)> RunToolAsync(string package, string script, IEnumerable<string> arguments, TimeSpan timeout)
     {
-        await using var tool = Start([Path.Combine(Folder, "node_modules", package, script), .. arguments], new Dictionary<string, string>(), package);
+        await using var tool = Start([Path.Combine(Folder, "node_modules", package, script), .. arguments], new Dictionary<string, string>());
         try
         {
             await tool.process.WaitForExitAsync().WaitAsync(timeout);
@@ -58,9 +57,10 @@ internal sealed class NodeClient : IAsyncDisposable
         return (tool.process.ExitCode, string.Join('\n', lines), string.Join('\n', tool.Progress));
     }
 
-    private static NodeClient Start(IEnumerable<string> arguments, IDictionary<string, string> settings, params string[] packages)
+    private static NodeClient Start(IEnumerable<string> arguments, IDictionary<string, string> settings)
     {
-        foreach (var package in packages)
+        using var manifestOfFolder = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "package.json")));
+        foreach (var package in manifestOfFolder.RootElement.GetProperty("dependencies").EnumerateObject().Select(d => d.Name))
         {
             var manifest = Path.Combine(Folder, "node_modules", package, "package.json");
             if (!File.Exists(manifest))

@@ -47,13 +47,14 @@ export class VotePanel {
     this.sessionId = sessionId;
     this.battle = battle;
     this.onRevealed = onRevealed;
-    this.message = h('div', { 'aria-live': 'polite' });
+    this.message = h('div');
     this.buttons = choicesFor(participants).map(([winner, text]) =>
       h('button', { type: 'button', class: 'vote-button', dataset: { winner }, onclick: () => this.cast(winner) }, text));
     this.content = h('div', { role: 'group', 'aria-labelledby': 'vote-heading' },
       h('h2', { id: 'vote-heading' }, participants.length === 2 ? 'Which answer is better?' : 'Which answer is best?'),
       h('div', { class: 'vote-buttons' }, this.buttons));
-    this.element = h('section', { id: 'vote', class: 'vote panel', hidden: true }, this.content, this.message);
+    // The whole panel is the live region, since the vote's answer replaces the buttons rather than joining the message.
+    this.element = h('section', { id: 'vote', class: 'vote panel', hidden: true, 'aria-live': 'polite' }, this.content, this.message);
     this.done = false;
   }
 

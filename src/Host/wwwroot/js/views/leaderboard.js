@@ -103,7 +103,8 @@ function render(document, label) {
       document.control === 'length' && document.length_coefficient !== null && document.length_coefficient !== undefined
         ? ` · length coefficient ${document.length_coefficient.toFixed(2)} (95%: ${document.length_coefficient_lower.toFixed(2)} to ${document.length_coefficient_upper.toFixed(2)})`
         : ''),
-    h('div', { class: 'table-scroll' },
+    // On a narrow screen the table scrolls sideways: a keyboard can reach that only if the scrolling box takes focus.
+    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Models by rating' },
       h('table', { class: 'leaderboard' },
         h('caption', { class: 'visually-hidden' }, 'Models by rating'),
         h('thead', {}, h('tr', {},
