@@ -103,7 +103,7 @@ public sealed class HostApiTests(ArenaApp app) : IClassFixture<ArenaApp>
         var parameters = operation.GetProperty("parameters").EnumerateArray()
             .Select(p => $"{p.GetProperty("in").GetString()}:{p.GetProperty("name").GetString()}")
             .Order(StringComparer.Ordinal);
-        Assert.Equal(["header:X-Arena-Pipeline", "header:X-Arena-Protocol", "query:protocol"], parameters);
+        Assert.Equal(["header:Idempotency-Key", "header:Last-Event-ID", "header:X-Arena-Pipeline", "header:X-Arena-Protocol", "query:protocol"], parameters);
         var responses = operation.GetProperty("responses");
         var stream = responses.GetProperty("200");
         Assert.True(stream.GetProperty("content").TryGetProperty("text/event-stream", out _));
