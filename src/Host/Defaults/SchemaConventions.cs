@@ -15,25 +15,12 @@ internal sealed class SchemaConventions : IOpenApiSchemaTransformer
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         var type = context.JsonTypeInfo.Type;
-        // The schema exporter describes a custom converter's type as any value; the exact enum converter reads and writes its names.
-        if ((Nullable.GetUnderlyingType(type) ?? type) is { IsEnum: true } enumType && schema.Enum is not { Count: > 0 })
-        {
-            schema.Enum = [.. ExactEnumConverter.Names(enumType).Select(n => (JsonNode)n)];
-        }
-
-        if ((Nullable.GetUnderlyingType(type) ?? type).IsEnum && schema.Enum is { Count: > 0 } && schema.Type is null)
+        // The schema exporter describes a custom converter's type as any value; the exact enum converter reads and writes
+        // its names. A nullable enum shares its component with the enum itself: whether null is allowed is said by the property.
+        if ((Nullable.GetUnderlyingType(type) ?? type) is { IsEnum: true } enumType)
         {
             schema.Type = JsonSchemaType.String;
-        }
-
-        // A nullable enum shares its component with the enum itself: whether null is allowed is said by the property.
-        if (Nullable.GetUnderlyingType(type) is { IsEnum: true } && schema.Enum is { Count: > 0 } values)
-        {
-            schema.Enum = [.. values.Where(v => v is not null)];
-            if (schema.Type is { } flags)
-            {
-                schema.Type = flags & ~JsonSchemaType.Null;
-            }
+            schema.Enum = [.. ExactEnumConverter.Names(enumType).Select(n => (JsonNode)n)];
         }
 
         if (context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object || schema.Properties is not { } properties)
